@@ -1,0 +1,93 @@
+"""Small HDF5 helpers shared by the SONATA readers and writers.
+
+Everything that touches h5py's error surface goes through here so that a user
+gets a `SonataError` naming the file, never a bare h5py/OSError traceback.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import h5py
+import numpy as np
+
+from bmtk_like.errors import SonataError
+
+#: SONATA magic number written as the root attribute ``magic``.
+SONATA_MAGIC = np.uint32(0x0A7A)
+#: SONATA format version written as the root attribute ``version``.
+SONATA_VERSION = np.array([0, 1], dtype=np.uint32)
+
+STRING_DTYPE = h5py.string_dtype(encoding="utf-8")
+
+
+def open_h5(path: str | os.PathLike, what: str) -> h5py.File:
+    """Open an HDF5 file read-only, turning h5py/OS errors into SonataError.
+
+    ``what`` names the role of the file in the message, e.g. "nodes file".
+    """
+    path = Path(path)
+    if not path.exists():
+        raise SonataError(f"{what} '{path}' does not exist; check the path in your config or script.")
+    if path.is_dir():
+        raise SonataError(f"{what} '{path}' is a folder, expected an HDF5 file.")
+    try:
+        return h5py.File(path, "r")
+    except OSError as exc:
+        raise SonataError(f"{what} '{path}' is not a readable HDF5 file ({exc}).") from None
+
+
+def write_root_attributes(h5: h5py.File) -> None:
+    """Write SONATA's root ``magic`` and ``version`` attributes."""
+    h5.attrs["magic"] = SONATA_MAGIC
+    h5.attrs["version"] = SONATA_VERSION
+
+
+def dataset_kwargs(compression: str | None) -> dict:
+    """h5py dataset options for the chosen compression (None = uncompressed, libsonata-safe)."""
+    if compression is None:
+        return {}
+    if compression not in ("gzip", "lzf"):
+        raise SonataError(f"compression must be None, 'gzip' or 'lzf', got {compression!r}.")
+    return {"compression": compression, "chunks": True}
+
+
+def as_storable(name: str, values) -> np.ndarray:
+    """Convert a column to an array h5py can store (strings become UTF-8 vlen)."""
+    arr = np.asarray(values)
+    if arr.dtype.kind in ("U", "O", "S"):
+        return np.array([("" if v is None else str(v)) for v in arr.tolist()], dtype=object)
+    if arr.dtype.kind == "b":
+        return arr.astype(np.uint8)
+    if arr.dtype.kind not in "iufc":
+        raise SonataError(f"column '{name}' has dtype {arr.dtype}, which SONATA cannot store; "
+                          "use numbers or strings.")
+    return arr
+
+
+def create_column(group: h5py.Group, name: str, values, compression: str | None) -> None:
+    """Create dataset ``name`` in ``group`` from a column of numbers or strings."""
+    arr = as_storable(name, values)
+    if arr.dtype == object:
+        group.create_dataset(name, data=arr, dtype=STRING_DTYPE, **dataset_kwargs(compression))
+    else:
+        group.create_dataset(name, data=arr, **dataset_kwargs(compression))
+
+
+def read_column(dataset: h5py.Dataset) -> np.ndarray:
+    """Read a dataset whole; byte/vlen strings come back as a numpy str array."""
+    data = dataset[()]
+    if isinstance(data, np.ndarray) and data.dtype.kind in ("O", "S"):
+        return np.array([v.decode() if isinstance(v, bytes) else str(v) for v in data.tolist()])
+    return np.asarray(data)
+
+
+def read_group_columns(group: h5py.Group, prefix: str = "") -> dict[str, np.ndarray]:
+    """Read every dataset of a SONATA attribute group (and its dynamics_params subgroup)."""
+    columns: dict[str, np.ndarray] = {}
+    for key, item in group.items():
+        if isinstance(item, h5py.Dataset):
+            columns[prefix + key] = read_column(item)
+        elif isinstance(item, h5py.Group) and key == "dynamics_params":
+            columns.update(read_group_columns(item, prefix=prefix + "dynamics_params."))
+    return columns

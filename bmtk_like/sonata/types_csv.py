@@ -1,0 +1,91 @@
+"""Node-types and edge-types CSV files.
+
+SONATA types tables are space-separated text with a header line. Files in the
+wild (written by BMTK) use CRLF line ends, may lack the ``population`` column and
+spell missing values ``NONE`` or ``NULL``; we read all of that and write the
+strict form: space separated, LF line ends, with a ``population`` column.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import os
+from pathlib import Path
+from typing import Iterable, Mapping
+
+import numpy as np
+import pandas as pd
+
+from bmtk_like.errors import SonataError
+
+#: Spellings of "no value" in types CSVs.
+MISSING_VALUES = ["NONE", "NULL", "None", "null", "none", "NaN", "nan", ""]
+
+
+def read_types_csv(path: str | os.PathLike, id_column: str) -> pd.DataFrame:
+    """Read a node/edge types CSV into a DataFrame indexed by ``id_column``.
+
+    ``NONE``/``NULL`` become NaN. Raises SonataError naming the file when it is
+    missing, unparsable, lacks ``id_column`` or repeats a type id.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise SonataError(f"types file '{path}' does not exist; check node_types_file/edge_types_file.")
+    text = path.read_text(encoding="utf-8-sig").replace("\r\n", "\n").replace("\r", "\n")
+    if not text.strip():
+        raise SonataError(f"types file '{path}' is empty; it needs a header line with '{id_column}'.")
+    try:
+        table = pd.read_csv(io.StringIO(text), sep=" ", skipinitialspace=True,
+                            na_values=MISSING_VALUES, keep_default_na=False, quotechar='"')
+    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
+        raise SonataError(f"types file '{path}' could not be parsed as space-separated CSV: {exc}") from None
+    table = table.loc[:, [c for c in table.columns if not str(c).startswith("Unnamed")]]
+    if id_column not in table.columns:
+        raise SonataError(f"types file '{path}' has no '{id_column}' column "
+                          f"(columns: {', '.join(map(str, table.columns))}).")
+    if table[id_column].isna().any():
+        raise SonataError(f"types file '{path}' has rows without a '{id_column}'.")
+    table[id_column] = table[id_column].astype(np.int64)
+    duplicated = table[id_column][table[id_column].duplicated()].tolist()
+    if duplicated:
+        raise SonataError(f"types file '{path}' lists {id_column} {duplicated} more than once.")
+    return table.set_index(id_column, drop=False).sort_index()
+
+
+def _format_value(value) -> str:
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return "NULL"
+    if isinstance(value, (bool, np.bool_)):
+        return str(bool(value))
+    if isinstance(value, (float, np.floating)):
+        return repr(float(value))
+    return str(value)
+
+
+def write_types_csv(path: str | os.PathLike, table: pd.DataFrame | Iterable[Mapping],
+                    id_column: str, population: str | None = None) -> None:
+    """Write a types table: space separated, LF line ends, ``id_column`` first.
+
+    ``table`` is a DataFrame or a list of dicts (one per type; missing keys are
+    written as NULL). When ``population`` is given a ``population`` column is
+    added (or overwritten) with that name.
+    """
+    if not isinstance(table, pd.DataFrame):
+        rows = list(table)
+        columns: list[str] = []
+        for row in rows:
+            columns.extend(k for k in row if k not in columns)
+        table = pd.DataFrame([[row.get(c) for c in columns] for row in rows], columns=columns)
+    else:
+        table = table.reset_index(drop=id_column in table.columns)
+    if id_column not in table.columns:
+        raise SonataError(f"cannot write '{path}': the types table has no '{id_column}' column.")
+    if population is not None:
+        table = table.assign(population=population)
+    ordered = [id_column] + [c for c in table.columns if c != id_column]
+    with open(path, "w", newline="\n", encoding="utf-8") as out:
+        writer = csv.writer(out, delimiter=" ", lineterminator="\n", quotechar='"',
+                            quoting=csv.QUOTE_MINIMAL)
+        writer.writerow(ordered)
+        for record in table[ordered].itertuples(index=False, name=None):
+            writer.writerow([_format_value(v) for v in record])
