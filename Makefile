@@ -1,0 +1,35 @@
+# One-command set-up for bmtk_like. Everything lands in .venv/ inside the checkout.
+#   make demo   set up, build the example E/I circuit, validate it, simulate it, write spikes + raster
+#   make test   set up (incl. Open MPI from Debian when run as root), run the whole test suite
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+PYTEST_ARGS ?=
+
+.PHONY: setup demo test test-fast mpi clean-example
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[all]'
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+# Open MPI from Debian for the MPI tests; skipped (tests then say why) when not root.
+mpi:
+	@if command -v mpirun >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then \
+	  echo "installing Open MPI from Debian..."; \
+	  apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openmpi-bin libopenmpi-dev >/dev/null; \
+	else echo "note: mpirun not found and not root: MPI tests will be skipped"; fi
+
+demo: setup
+	$(BIN)/python examples/ei_network/run_demo.py
+
+test: setup mpi
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+test-fast: setup
+	$(BIN)/python -m pytest -m "not slow and not mpi" $(PYTEST_ARGS)

@@ -1,0 +1,199 @@
+"""Check a circuit (and its simulation config) before anyone runs it.
+
+`validate(path)` takes a simulation/circuit config or SONATA files and returns a
+list of `Finding`s; `bmtk-like validate` prints them and exits non-zero when any
+is an error. Checks: files exist and parse; every node_type_id / edge_type_id has
+a types-CSV row; edge endpoints name loaded populations and lie in their id
+ranges; both edge indices agree with the edge table; node sets resolve.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable
+
+import h5py
+import numpy as np
+
+from bmtk_like.errors import BmtkLikeError
+from bmtk_like.sonata import EdgePopulation, NodePopulation, read_edges, read_index, read_nodes
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem found: ``severity`` is "error" or "warning"; ``where`` names the file/key."""
+
+    severity: str
+    where: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.severity.upper()}: {self.where}: {self.message}"
+
+
+def _types_file_for(h5_path: Path, kind: str) -> Path:
+    """BMTK's naming: ``x_nodes.h5`` -> ``x_node_types.csv``, ``x_edges.h5`` -> ``x_edge_types.csv``."""
+    return h5_path.with_name(h5_path.name.replace(f"_{kind}s.h5", f"_{kind}_types.csv"))
+
+
+def validate(paths: Iterable[str | os.PathLike]) -> list[Finding]:
+    """Validate configs (``*.json``) and/or SONATA ``*_nodes.h5``/``*_edges.h5`` files."""
+    findings: list[Finding] = []
+    node_files: list[tuple[Path, Path]] = []
+    edge_files: list[tuple[Path, Path]] = []
+    node_sets: dict = {}
+    for raw in paths:
+        path = Path(raw)
+        if path.suffix == ".json":
+            config = _load_config(path, findings)
+            if config is None:
+                continue
+            node_files += [(Path(n.nodes_file), Path(n.node_types_file)) for n in config.nodes]
+            edge_files += [(Path(e.edges_file), Path(e.edge_types_file)) for e in config.edges]
+            node_sets.update(config.node_sets)
+        elif path.name.endswith("_nodes.h5"):
+            node_files.append((path, _types_file_for(path, "node")))
+        elif path.name.endswith("_edges.h5"):
+            edge_files.append((path, _types_file_for(path, "edge")))
+        else:
+            findings.append(Finding("error", str(path), "not a config (.json) or SONATA *_nodes.h5/*_edges.h5 file"))
+    nodes = _load_all(node_files, read_nodes, findings)
+    edges = _load_all(edge_files, read_edges, findings)
+    if not node_files:  # edges given alone: look for their populations' nodes files beside them
+        siblings = {(Path(e.h5_file).with_name(f"{name}_nodes.h5"),
+                     Path(e.h5_file).with_name(f"{name}_node_types.csv"))
+                    for e in edges.values() for name in (e.source_population, e.target_population)}
+        nodes = _load_all(sorted(p for p in siblings if p[0].exists()), read_nodes, findings)
+    for pop in nodes.values():
+        findings += _check_types(pop)
+    for pop in edges.values():
+        findings += _check_types(pop)
+        findings += check_edge_population(pop, nodes)
+    if node_sets:
+        findings += _check_node_sets(node_sets, nodes)
+    if not node_files and not edge_files and not findings:
+        findings.append(Finding("warning", ", ".join(map(str, paths)), "no nodes or edges files to check"))
+    return findings
+
+
+def _load_config(path: Path, findings: list[Finding]):
+    from bmtk_like.config import SimulationConfig  # config imports nothing heavy
+    try:
+        return SimulationConfig.from_json(path, require_run=False)
+    except TypeError:
+        try:
+            return SimulationConfig.from_json(path)
+        except BmtkLikeError as exc:
+            findings.append(Finding("error", str(path), str(exc)))
+    except BmtkLikeError as exc:
+        findings.append(Finding("error", str(path), str(exc)))
+    return None
+
+
+def _load_all(pairs, reader, findings) -> dict:
+    loaded: dict = {}
+    for h5_path, types_path in pairs:
+        try:
+            for name, pop in reader(h5_path, types_path).items():
+                if name in loaded:
+                    findings.append(Finding("error", str(h5_path), f"population '{name}' is also defined in "
+                                                                    f"'{loaded[name].h5_file}'"))
+                loaded[name] = pop
+        except BmtkLikeError as exc:
+            findings.append(Finding("error", str(h5_path), str(exc)))
+    return loaded
+
+
+def _check_types(pop: NodePopulation | EdgePopulation) -> list[Finding]:
+    try:
+        pop._type_rows()
+    except BmtkLikeError as exc:
+        return [Finding("error", str(pop.h5_file), str(exc))]
+    return []
+
+
+def check_edge_population(pop: EdgePopulation, nodes: dict[str, NodePopulation]) -> list[Finding]:
+    """Endpoints within the node populations, and both indices consistent with the table."""
+    where = f"{pop.h5_file} [{pop.name}]"
+    findings: list[Finding] = []
+    sizes = {}
+    for role, pop_name, ids in (("source", pop.source_population, pop.source_node_id),
+                                ("target", pop.target_population, pop.target_node_id)):
+        if pop_name not in nodes:
+            findings.append(Finding("error", where, f"{role} population '{pop_name}' is not among the loaded "
+                                                    f"node populations ({', '.join(nodes) or 'none'})"))
+            continue
+        sizes[role] = nodes[pop_name].size
+        bad = (ids < 0) | (ids >= nodes[pop_name].size)
+        if bad.any():
+            findings.append(Finding("error", where, f"{int(bad.sum())} edges have {role}_node_id outside "
+                                                    f"0..{nodes[pop_name].size - 1} of population '{pop_name}' "
+                                                    f"(first bad id {int(ids[bad][0])})"))
+    try:
+        with h5py.File(pop.h5_file, "r") as h5:
+            grp = h5["edges"][pop.name]
+            for direction, ids in (("source_to_target", pop.source_node_id),
+                                   ("target_to_source", pop.target_node_id)):
+                index = read_index(grp, direction)
+                if index is None:
+                    findings.append(Finding("warning", where, f"no '{direction}' index; libsonata cannot query "
+                                                              "edges by node without it"))
+                    continue
+                problem = index_problem(index[0], index[1], ids)
+                if problem:
+                    findings.append(Finding("error", where, f"index '{direction}': {problem}"))
+    except OSError as exc:
+        findings.append(Finding("error", where, f"cannot reopen to check indices ({exc})"))
+    return findings
+
+
+def index_problem(node_to_ranges: np.ndarray, range_to_edge: np.ndarray, ids: np.ndarray) -> str | None:
+    """Describe how an index disagrees with the per-edge node ids, or None when it is right."""
+    n_edges = ids.size
+    if node_to_ranges.ndim != 2 or range_to_edge.ndim != 2 or range_to_edge.shape[1:] != (2,):
+        return "datasets must be N x 2"
+    if range_to_edge.size and (range_to_edge.min() < 0 or range_to_edge.max() > n_edges
+                               or np.any(range_to_edge[:, 1] < range_to_edge[:, 0])):
+        return "range_to_edge_id has ranges outside the edge table"
+    if node_to_ranges.size and (node_to_ranges.max() > len(range_to_edge)
+                                or np.any(node_to_ranges[:, 1] < node_to_ranges[:, 0])):
+        return "node_id_to_ranges points past range_to_edge_id"
+    ranges_per_node = node_to_ranges[:, 1] - node_to_ranges[:, 0]
+    node_of_range = np.repeat(np.arange(len(node_to_ranges)), ranges_per_node)
+    range_rows = _expand_ranges(node_to_ranges[:, 0], node_to_ranges[:, 1])
+    lengths = range_to_edge[range_rows, 1] - range_to_edge[range_rows, 0]
+    edge_ids = _expand_ranges(range_to_edge[range_rows, 0], range_to_edge[range_rows, 1])
+    owner = np.repeat(node_of_range, lengths)
+    if edge_ids.size != n_edges or np.unique(edge_ids).size != n_edges:
+        return f"covers {np.unique(edge_ids).size} distinct edges of {n_edges}"
+    wrong = ids[edge_ids] != owner
+    if wrong.any():
+        return f"{int(wrong.sum())} edges are listed under the wrong node (first: edge {int(edge_ids[wrong][0])})"
+    return None
+
+
+def _expand_ranges(starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """Concatenate ``arange(s, e)`` for every pair, without a Python loop."""
+    lengths = np.maximum(np.asarray(ends, np.int64) - np.asarray(starts, np.int64), 0)
+    if lengths.sum() == 0:
+        return np.zeros(0, np.int64)
+    offsets = np.repeat(np.asarray(starts, np.int64) - np.r_[0, np.cumsum(lengths)[:-1]], lengths)
+    return offsets + np.arange(lengths.sum())
+
+
+def _check_node_sets(node_sets: dict, nodes: dict[str, NodePopulation]) -> list[Finding]:
+    try:
+        from simulators.core.node_sets import NodeSetResolver
+    except ImportError:  # the simulators package is not installed beside bmtk_like
+        return []
+    resolver = NodeSetResolver(nodes, node_sets)
+    findings = []
+    for name in node_sets:
+        try:
+            selected = resolver.resolve(name)
+            if sum(len(ids) for ids in selected.values()) == 0:
+                findings.append(Finding("warning", f"node_sets.{name}", "selects no nodes"))
+        except BmtkLikeError as exc:
+            findings.append(Finding("error", f"node_sets.{name}", str(exc)))
+    return findings
