@@ -37,6 +37,11 @@ def _types_file_for(h5_path: Path, kind: str) -> Path:
     return h5_path.with_name(h5_path.name.replace(f"_{kind}s.h5", f"_{kind}_types.csv"))
 
 
+def _types_path(types_file, h5_file, kind: str) -> Path:
+    """The config's types CSV, or BMTK's sibling name when the config gives none."""
+    return Path(types_file) if types_file else _types_file_for(Path(h5_file), kind)
+
+
 def validate(paths: Iterable[str | os.PathLike]) -> list[Finding]:
     """Validate configs (``*.json``) and/or SONATA ``*_nodes.h5``/``*_edges.h5`` files."""
     findings: list[Finding] = []
@@ -49,8 +54,10 @@ def validate(paths: Iterable[str | os.PathLike]) -> list[Finding]:
             config = _load_config(path, findings)
             if config is None:
                 continue
-            node_files += [(Path(n.nodes_file), Path(n.node_types_file)) for n in config.nodes]
-            edge_files += [(Path(e.edges_file), Path(e.edge_types_file)) for e in config.edges]
+            node_files += [(Path(n.nodes_file), _types_path(n.node_types_file, n.nodes_file, "node"))
+                           for n in config.nodes if n.nodes_file and Path(n.nodes_file).exists()]
+            edge_files += [(Path(e.edges_file), _types_path(e.edge_types_file, e.edges_file, "edge"))
+                           for e in config.edges if e.edges_file and Path(e.edges_file).exists()]
             node_sets.update(config.node_sets)
         elif path.name.endswith("_nodes.h5"):
             node_files.append((path, _types_file_for(path, "node")))
@@ -78,17 +85,24 @@ def validate(paths: Iterable[str | os.PathLike]) -> list[Finding]:
 
 
 def _load_config(path: Path, findings: list[Finding]):
+    """Load a config without stopping at missing files: each becomes its own finding.
+
+    Paths the loader itself tolerates (e.g. an absent mechanisms_dir) are warnings.
+    """
     from bmtk_like.config import SimulationConfig  # config imports nothing heavy
+    severity = "warning"
     try:
-        return SimulationConfig.from_json(path, require_run=False)
-    except TypeError:
+        config = SimulationConfig.from_json(path, require_run=False)
+    except BmtkLikeError:
+        severity = "error"
         try:
-            return SimulationConfig.from_json(path)
+            config = SimulationConfig.from_json(path, require_run=False, validate_files=False)
         except BmtkLikeError as exc:
             findings.append(Finding("error", str(path), str(exc)))
-    except BmtkLikeError as exc:
-        findings.append(Finding("error", str(path), str(exc)))
-    return None
+            return None
+    for line in config.missing_files:
+        findings.append(Finding(severity, str(path), f"missing: {line}"))
+    return config
 
 
 def _load_all(pairs, reader, findings) -> dict:
