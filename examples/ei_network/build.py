@@ -1,5 +1,5 @@
-"""Build the example E/I circuit: 400 excitatory + 100 inhibitory LIF cells driven by
-100 thalamic Poisson fibres. Writes ``network/`` (SONATA) and ``inputs/thalamus_spikes.h5``.
+"""Build the example E/I circuit: 400 excitatory + 100 inhibitory LIF cells, each driven
+by 100 of 1,000 thalamic Poisson fibres (10 Hz). Writes ``network/`` (SONATA) and ``inputs/thalamus_spikes.h5``.
 
     python build.py            # from this folder; same seed -> byte-identical files
 """
@@ -15,8 +15,9 @@ from builders import NetworkBuilder
 from builders.rules import FixedInDegree, FixedProbability
 
 HERE = Path(__file__).resolve().parent
-N_EXC, N_INH, N_THALAMUS = 400, 100, 100
-THALAMIC_RATE_HZ = 20.0
+N_EXC, N_INH, N_THALAMUS = 400, 100, 1000
+THALAMIC_RATE_HZ = 10.0
+THALAMIC_IN_DEGREE = 100
 
 
 def build(out_dir: Path = HERE, seed: int = 1234, tstop_ms: float = 1000.0) -> dict[str, Path]:
@@ -39,7 +40,7 @@ def build(out_dir: Path = HERE, seed: int = 1234, tstop_ms: float = 1000.0) -> d
     thalamus = NetworkBuilder("thalamus", seed=seed + 1)
     thalamus.add_nodes(N=N_THALAMUS, pop_name="tON", ei="e", model_type="virtual")
     thalamus.add_edges(source=thalamus.nodes(), target=cortex.nodes(),
-                       connection_rule=FixedInDegree(60), syn_weight=1.0, delay=1.0,
+                       connection_rule=FixedInDegree(THALAMIC_IN_DEGREE), syn_weight=1.0, delay=1.0,
                        model_template="static_synapse", dynamics_params="thalamic.json")
 
     network_dir = Path(out_dir) / "network"

@@ -46,7 +46,9 @@ def main() -> int:
 
     if result.spikes is not None:
         raster = Path(result.output_dir) / "raster.png"
-        plot_raster(result.spikes, raster, title=f"E/I example on {result.backend}")
+        groups = {"E": {"cortex": range(build.N_EXC)},
+                  "I": {"cortex": range(build.N_EXC, build.N_EXC + build.N_INH)}}
+        plot_raster(result.spikes, raster, groups=groups, title=f"E/I example on {result.backend}")
         counts = {pop: result.spikes.n_spikes(pop) for pop in result.spikes.populations}
         print(f"[output]   raster: {raster}")
         print(f"[summary]  spikes per population: {counts}")
