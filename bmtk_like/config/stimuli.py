@@ -33,8 +33,9 @@ VARIABLE_REPORTS = frozenset({"membrane_report", "multimeter_report", "multimete
 class InputSpec:
     """One ``inputs`` entry. ``params`` holds every other key, paths made absolute.
 
-    Units are those of the target backend as BMTK defines them (IClamp ``amp`` nA
-    on NEURON, pA on NEST; ``delay``/``duration`` ms).
+    Units are the same on every backend: IClamp ``amp`` nA (converted to pA for NEST in
+    one place, ``simulators/pointnet/stimuli.py``; ``"amp_units": "pA"`` declares pA),
+    ``delay``/``duration`` ms.
     """
 
     name: str
@@ -55,7 +56,7 @@ class ReportSpec:
     name: str
     module: str
     cells: Any
-    variable_name: Optional[str]
+    variable_name: Optional[str | list[str]]   # a list records several variables
     sections: str = "soma"
     params: dict = field(default_factory=dict)
 
@@ -157,7 +158,10 @@ def parse_reports(reports: Any, source_of: SourceOf, output_dir: Path, config_di
             raise ConfigError(f"{source}: report '{key}' (module {module}) has no "
                               f"'variable_name'; name what to record, e.g. \"v\" (NEURON) "
                               f"or \"V_m\" (NEST).")
-        if variable is not None:
+        if isinstance(variable, list) and variable:  # several recordables, e.g. ["V_m", "I_syn_ex"]
+            for i, item in enumerate(variable):
+                checks.string(item, f"{key}.variable_name[{i}]", source)
+        elif variable is not None:
             checks.string(variable, f"{key}.variable_name", source)
         sections = checks.string(entry.get("sections", "soma"), f"{key}.sections", source)
         params = {k: v for k, v in entry.items()

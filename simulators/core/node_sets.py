@@ -1,0 +1,168 @@
+"""Node-set resolution: a node-set spec -> {population: sorted node ids}.
+
+Accepted specs (SONATA node sets plus BMTK's habits):
+
+- a name from the config's ``node_sets`` (or ``node_sets_file``);
+- a population name, meaning every node of that population;
+- a list of names: the union of those node sets (compound node set);
+- a dict of rules, all of which must hold (AND):
+    * ``population``: a population name or list of names;
+    * ``node_id`` / ``node_ids``: a list of node ids (of the selected populations);
+    * any other key is a node attribute, tested on the h5 group columns and the
+      node-types CSV columns alike: a scalar means equality, a list means
+      membership, a dict of ``$gt``/``$gte``/``$lt``/``$lte``/``$ne``/``$regex``
+      compares. A population lacking the attribute contributes no nodes.
+"""
+from __future__ import annotations
+
+import re
+from typing import Any, Callable, Mapping
+
+import numpy as np
+
+from bmtk_like.errors import ConfigError
+
+_OPS: dict[str, Callable[[np.ndarray, Any], np.ndarray]] = {
+    "$gt": lambda v, x: v > x, "$gte": lambda v, x: v >= x,
+    "$lt": lambda v, x: v < x, "$lte": lambda v, x: v <= x,
+    "$ne": lambda v, x: v != x,
+    "$regex": lambda v, x: np.array([re.fullmatch(str(x), str(s)) is not None for s in v], dtype=bool),
+}
+_ID_KEYS = ("node_id", "node_ids")
+
+
+def _describe(spec: Any) -> str:
+    text = repr(spec)
+    return text if len(text) < 120 else text[:117] + "..."
+
+
+def _matches(values: np.ndarray, rule: Any, key: str, spec: Any) -> np.ndarray:
+    """Boolean mask of ``values`` satisfying one attribute rule."""
+    if isinstance(rule, Mapping):
+        mask = np.ones(len(values), dtype=bool)
+        for op, arg in rule.items():
+            if op not in _OPS:
+                raise ConfigError(
+                    f"node set {_describe(spec)}: operator '{op}' on attribute '{key}' is not "
+                    f"supported; use one of {', '.join(_OPS)}")
+            mask &= np.asarray(_OPS[op](values, arg), dtype=bool)
+        return mask
+    if isinstance(rule, (list, tuple, np.ndarray)):
+        return np.isin(_comparable(values, rule), list(rule))
+    return _comparable(values, [rule]) == rule
+
+
+def _comparable(values: np.ndarray, wanted: Any) -> np.ndarray:
+    """Cast string-typed columns so that comparisons with strings work elementwise."""
+    if any(isinstance(w, str) for w in wanted) and values.dtype.kind not in "UO":
+        return values.astype(str)
+    if values.dtype.kind == "O":
+        return values.astype(str) if all(isinstance(w, str) for w in wanted) else values
+    return values
+
+
+class NodeSetResolver:
+    """Resolves node-set specs against a circuit's node populations.
+
+    Args:
+        populations: population name -> NodePopulation.
+        node_sets: named node sets from the config (name -> dict or list).
+        source: text naming where the node sets came from, for error messages.
+    """
+
+    def __init__(self, populations: Mapping[str, Any], node_sets: Mapping[str, Any] | None = None,
+                 source: str = "the simulation config"):
+        self.populations = populations
+        self.node_sets = dict(node_sets or {})
+        self.source = source
+
+    def resolve(self, spec: str | dict | list | None) -> dict[str, np.ndarray]:
+        """Return population -> sorted unique int64 node ids selected by ``spec``.
+
+        ``None`` selects every node of every population. Populations with no selected
+        node are left out. Raises ConfigError naming the spec when a name, population,
+        attribute or node id is unknown.
+        """
+        return self._resolve(spec, stack=())
+
+    def _resolve(self, spec: Any, stack: tuple[str, ...]) -> dict[str, np.ndarray]:
+        if spec is None:
+            return {name: np.asarray(p.node_ids, dtype=np.int64) for name, p in self.populations.items()
+                    if p.size}
+        if isinstance(spec, str):
+            return self._resolve_name(spec, stack)
+        if isinstance(spec, Mapping):
+            return self._resolve_rules(spec)
+        if isinstance(spec, (list, tuple)):
+            if not all(isinstance(item, (str, Mapping)) for item in spec):
+                raise ConfigError(
+                    f"compound node set {_describe(spec)} in {self.source} must list node-set "
+                    "names (strings); to select node ids use {\"population\": ..., \"node_ids\": [...]}")
+            merged: dict[str, list[np.ndarray]] = {}
+            for item in spec:
+                for pop, ids in self._resolve(item, stack).items():
+                    merged.setdefault(pop, []).append(ids)
+            return {pop: np.unique(np.concatenate(parts)) for pop, parts in merged.items()}
+        raise ConfigError(f"node set {_describe(spec)} in {self.source} must be a name, a dict of "
+                          "rules or a list of node-set names")
+
+    def _resolve_name(self, name: str, stack: tuple[str, ...]) -> dict[str, np.ndarray]:
+        if name in stack:
+            raise ConfigError(f"node set '{name}' in {self.source} refers to itself "
+                              f"({' -> '.join(stack + (name,))}); break the cycle")
+        if name in self.node_sets:
+            return self._resolve(self.node_sets[name], stack + (name,))
+        if name in self.populations:
+            pop = self.populations[name]
+            return {name: np.asarray(pop.node_ids, dtype=np.int64)} if pop.size else {}
+        raise ConfigError(
+            f"unknown node set '{name}' in {self.source}; known node sets: "
+            f"{', '.join(sorted(self.node_sets)) or '(none)'}; populations (usable as node sets): "
+            f"{', '.join(sorted(self.populations)) or '(none)'}")
+
+    def _resolve_rules(self, rules: Mapping[str, Any]) -> dict[str, np.ndarray]:
+        pops = rules.get("population")
+        if pops is None:
+            names = list(self.populations)
+        else:
+            names = [pops] if isinstance(pops, str) else list(pops)
+            unknown = [n for n in names if n not in self.populations]
+            if unknown:
+                raise ConfigError(
+                    f"node set {_describe(rules)} in {self.source} names population(s) "
+                    f"{', '.join(map(str, unknown))} which the circuit does not have; known "
+                    f"populations: {', '.join(sorted(self.populations))}")
+        id_keys = [k for k in _ID_KEYS if k in rules]
+        attr_keys = [k for k in rules if k != "population" and k not in _ID_KEYS]
+        if attr_keys:
+            missing = [k for k in attr_keys
+                       if not any(self.populations[n].has_column(k) for n in names)]
+            if missing:
+                cols = sorted({c for n in names for c in self.populations[n].columns})
+                raise ConfigError(
+                    f"node set {_describe(rules)} in {self.source} tests attribute(s) "
+                    f"{', '.join(missing)} that no selected population has; available columns: "
+                    f"{', '.join(cols)}")
+        out: dict[str, np.ndarray] = {}
+        for name in names:
+            pop = self.populations[name]
+            mask = np.ones(pop.size, dtype=bool)
+            for key in id_keys:
+                ids = np.asarray(rules[key], dtype=np.int64).ravel()
+                bad = ids[(ids < 0) | (ids >= pop.size)]
+                if bad.size and pops is not None:
+                    raise ConfigError(
+                        f"node set {_describe(rules)} in {self.source}: node ids "
+                        f"{bad[:10].tolist()} are outside population '{name}' (ids 0..{pop.size - 1})")
+                sel = np.zeros(pop.size, dtype=bool)
+                sel[ids[(ids >= 0) & (ids < pop.size)]] = True
+                mask &= sel
+            for key in attr_keys:
+                if not pop.has_column(key):
+                    mask[:] = False
+                    break
+                mask &= _matches(np.asarray(pop.column(key)), rules[key], key, rules)
+            ids = np.flatnonzero(mask).astype(np.int64)
+            if ids.size:
+                out[name] = ids
+        return out

@@ -1,0 +1,217 @@
+"""Connecting edges: ONE bulk ``nest.Connect`` (one_to_one arrays) per edge type.
+
+Per edge: weight = ``syn_weight`` x ``nsyns`` (nsyns 1 when absent), or the result of a
+vectorised weight function named by the edge type's ``weight_function`` column and
+registered on the network (``PointNetwork.add_weight_function``); delay (ms) from the
+h5 ``delay`` column, else the edge-types CSV, else NEST's default 1 ms. The edge
+type's ``model_template`` (``static_synapse``, ``nest:stdp_synapse``,
+``nest:tsodyks_synapse``...) names the NEST synapse model; its ``dynamics_params``
+JSON (in ``components.synaptic_models_dir``) gives ``receptor_type`` (per connection)
+and model parameters, applied through one ``nest.CopyModel`` per edge type.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any, Callable, Mapping
+
+import numpy as np
+
+from bmtk_like.errors import ConfigError, SimulationError
+from simulators.core import load_params_json, split_template
+from simulators.pointnet.ids import NestIdMap
+
+log = logging.getLogger("bmtk_like.simulation")
+SYN_DIR_KEY = "synaptic_models_dir"
+DEFAULT_DELAY_MS = 1.0
+_PER_CONNECTION = {"receptor_type"}
+_IGNORED = {"weight", "delay", "synapse_model", "model"}
+
+
+@dataclass
+class EdgeBatch:
+    """The edges of one edge type, handed to weight functions (arrays, one row per edge)."""
+
+    edges: Any                 # bmtk_like.sonata.EdgePopulation
+    edge_type_id: int
+    index: np.ndarray          # rows of the edge population
+    source_nodes: Any          # NodePopulation
+    target_nodes: Any
+
+    @property
+    def source_node_id(self) -> np.ndarray:
+        return self.edges.source_node_id[self.index]
+
+    @property
+    def target_node_id(self) -> np.ndarray:
+        return self.edges.target_node_id[self.index]
+
+    def column(self, name: str) -> np.ndarray:
+        """Per-edge values of an edge column (h5 attribute or edge-types CSV)."""
+        return np.asarray(self.edges.column(name))[self.index]
+
+    def nsyns(self) -> np.ndarray:
+        return np.asarray(self.edges.nsyns(), dtype=float)[self.index]
+
+    def syn_weight(self) -> np.ndarray:
+        return np.asarray(self.edges.syn_weight(), dtype=float)[self.index]
+
+    def source_column(self, name: str) -> np.ndarray:
+        """A node column of each edge's source node."""
+        return np.asarray(self.source_nodes.column(name))[self.source_node_id]
+
+    def target_column(self, name: str) -> np.ndarray:
+        """A node column of each edge's target node."""
+        return np.asarray(self.target_nodes.column(name))[self.target_node_id]
+
+
+def default_weight(batch: EdgeBatch) -> np.ndarray:
+    """syn_weight x nsyns for every edge of the batch."""
+    return batch.syn_weight() * batch.nsyns()
+
+
+BUILTIN_WEIGHT_FUNCTIONS: Mapping[str, Callable[[EdgeBatch], np.ndarray]] = {
+    "default_weight_fnc": default_weight, "wmax": default_weight, "static_weight": default_weight,
+}
+
+
+def _type_value(edges: Any, type_id: int, column: str) -> Any:
+    if column not in edges.edge_types.columns:
+        return None
+    value = edges.edge_types.loc[type_id, column]
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return None
+    return value
+
+
+def _delays(batch: EdgeBatch, dt: float) -> np.ndarray:
+    edges = batch.edges
+    if "delay" in edges.group_columns or "delay" in edges.edge_types.columns:
+        delays = np.asarray(batch.column("delay"), dtype=float)
+        delays = np.where(np.isnan(delays), DEFAULT_DELAY_MS, delays)
+    else:
+        delays = np.full(batch.index.size, DEFAULT_DELAY_MS)
+    if delays.size and delays.min() < dt - 1e-9:
+        raise SimulationError(
+            f"edge population '{edges.name}', edge type {batch.edge_type_id}: delay "
+            f"{delays.min():g} ms is below the simulation resolution run.dt = {dt:g} ms, which NEST "
+            "cannot represent; raise the delay or lower run.dt")
+    return delays
+
+
+def _weights(batch: EdgeBatch, functions: Mapping[str, Callable]) -> np.ndarray:
+    name = _type_value(batch.edges, batch.edge_type_id, "weight_function")
+    if name is None:
+        return default_weight(batch)
+    name = str(name)
+    if name not in functions:
+        raise ConfigError(
+            f"edge type {batch.edge_type_id} of edge population '{batch.edges.name}' names "
+            f"weight_function '{name}', which is not registered; register it with "
+            f"net.add_weight_function(fn, '{name}') (known: {', '.join(sorted(functions))})")
+    weights = np.asarray(functions[name](batch), dtype=float)
+    if weights.shape != (batch.index.size,):
+        raise SimulationError(
+            f"weight_function '{name}' returned shape {weights.shape} for edge type "
+            f"{batch.edge_type_id} of '{batch.edges.name}'; it must return one weight per edge "
+            f"({batch.index.size})")
+    return weights
+
+
+class SynapseModels:
+    """NEST synapse models per edge type (one CopyModel when the JSON sets model parameters)."""
+
+    def __init__(self, nest: Any, circuit: Any):
+        self.nest = nest
+        self.circuit = circuit
+        self._cache: dict[tuple, tuple[str, dict]] = {}
+
+    def for_type(self, edges: Any, type_id: int) -> tuple[str, dict]:
+        """(NEST synapse model name, per-connection syn_spec entries) of one edge type."""
+        template = _type_value(edges, type_id, "model_template") or "static_synapse"
+        params_file = _type_value(edges, type_id, "dynamics_params")
+        key = (str(template), str(params_file))
+        if key in self._cache:
+            return self._cache[key]
+        where = f"edge type {type_id} of edge population '{edges.name}'"
+        engine, model = split_template(template)
+        if engine not in ("", "nest") or model not in self.nest.synapse_models:
+            raise SimulationError(
+                f"{where}: model_template '{template}' is not a NEST synapse model; use e.g. "
+                "'static_synapse', 'nest:stdp_synapse' or 'nest:tsodyks_synapse'")
+        params = {}
+        if params_file is not None:
+            syn_dir = self.circuit.component_dir(SYN_DIR_KEY, required_by=where)
+            params = load_params_json(syn_dir, str(params_file))
+        per_conn = {k: params[k] for k in _PER_CONNECTION if k in params}
+        model_params = {k: v for k, v in params.items() if k not in _PER_CONNECTION | _IGNORED}
+        name = model
+        if model_params:
+            defaults = self.nest.GetDefaults(model)
+            unknown = sorted(k for k in model_params if k not in defaults)
+            if unknown:
+                raise SimulationError(f"{where}: {params_file} sets {unknown}, which are not "
+                                      f"parameters of NEST synapse model '{model}'")
+            name = f"{model}__bmtk_like_{len(self._cache)}"
+            try:
+                self.nest.CopyModel(model, name, model_params)
+            except Exception as exc:
+                raise SimulationError(f"{where}: NEST rejected {params_file} for '{model}': "
+                                      f"{exc}") from None
+        self._cache[key] = (name, per_conn)
+        return self._cache[key]
+
+
+def connect_edges(nest: Any, circuit: Any, ids: NestIdMap, dt: float,
+                  weight_functions: Mapping[str, Callable], models: SynapseModels | None = None,
+                  source_ids: Mapping[str, np.ndarray] | None = None) -> int:
+    """Connect every edge population; returns the number of connections made.
+
+    ``models`` shares synapse models already made for this kernel; ``source_ids``
+    optionally replaces the NEST ids of a source population (e.g. parrot neurons
+    relaying virtual nodes), as an array indexed by node id.
+    """
+    models = models or SynapseModels(nest, circuit)
+    functions = {**BUILTIN_WEIGHT_FUNCTIONS, **weight_functions}
+    total = 0
+    for edges in circuit.edges.values():
+        src_map = (source_ids or {}).get(edges.source_population)
+        if src_map is None:
+            src_map = ids.nest_ids(edges.source_population)
+        tgt_map = ids.nest_ids(edges.target_population)
+        if circuit.is_virtual(edges.target_population):
+            raise SimulationError(f"edge population '{edges.name}' targets virtual population "
+                                  f"'{edges.target_population}'; virtual nodes cannot receive input")
+        for type_id, index in edges.type_batches():
+            batch = EdgeBatch(edges, type_id, index, circuit.nodes[edges.source_population],
+                              circuit.nodes[edges.target_population])
+            model, per_conn = models.for_type(edges, type_id)
+            syn_spec = {"synapse_model": model, "weight": _weights(batch, functions),
+                        "delay": _delays(batch, dt)}
+            for key, value in per_conn.items():
+                syn_spec[key] = np.full(index.size, value, dtype=np.int64 if key == "receptor_type"
+                                        else float)
+            pre = src_map[batch.source_node_id]
+            post = tgt_map[batch.target_node_id]
+            try:
+                nest.Connect(pre, post, conn_spec="one_to_one", syn_spec=syn_spec)
+            except Exception as exc:
+                raise SimulationError(
+                    f"NEST could not connect edge type {type_id} of edge population "
+                    f"'{edges.name}' ({model}, {index.size} edges): {exc}") from None
+            total += index.size
+            log.info("connected %d edges of type %s (%s, %s)", index.size, type_id, edges.name, model)
+    return total
+
+
+def needs_parrots(circuit: Any, models: SynapseModels) -> set[str]:
+    """Virtual populations whose outgoing edges use more than one NEST synapse model or a
+    plastic one: NEST devices need one static model, so these are relayed by parrot neurons."""
+    used: dict[str, set[str]] = {}
+    for edges in circuit.edges.values():
+        if not circuit.is_virtual(edges.source_population):
+            continue
+        for type_id, _ in edges.type_batches():
+            used.setdefault(edges.source_population, set()).add(models.for_type(edges, type_id)[0])
+    return {pop for pop, names in used.items()
+            if len(names) > 1 or any(n != "static_synapse" for n in names)}
