@@ -18,10 +18,12 @@ from bmtk_like.sonata.types_csv import read_types_csv
 POINT_MODEL_TYPES = {"point_neuron", "point_process", "point_soma"}
 
 
-def normalize_model_type(model_type: str) -> str:
-    """Map BMTK's aliases onto one name: ``point_process`` -> ``point_neuron``."""
-    model_type = str(model_type).strip()
-    return "point_neuron" if model_type in POINT_MODEL_TYPES else model_type
+def normalize_model_type(model_type) -> str:
+    """One spelling per model_type: lower case, ``point_process`` -> ``point_neuron``, missing -> ""."""
+    if model_type is None or (isinstance(model_type, float) and np.isnan(model_type)):
+        return ""
+    text = str(model_type).strip().lower()
+    return "point_neuron" if text in POINT_MODEL_TYPES else text
 
 
 class NodePopulation(TypedPopulation):

@@ -19,22 +19,22 @@ from typing import Any, Iterator, Mapping, Optional
 import numpy as np
 
 from bmtk_like.errors import ModelTranslationError
+from bmtk_like.sonata import normalize_model_type as sonata_model_type
 
 POINT_MODEL_TEMPLATE = "point_model_template"
 POINT_DYNAMICS_PARAMS = "point_dynamics_params"
 DEFAULT_POPULATION_KEY = "pop_name"
 
 MODEL_TYPES = ("biophysical", "point_neuron", "virtual", "population")
-_MODEL_TYPE_ALIASES = {"point_process": "point_neuron", "point_soma": "point_neuron",
-                       "single_compartment": "biophysical"}
+#: Level of detail of model types beyond SONATA's spelling aliases.
+_LEVEL_ALIASES = {"single_compartment": "biophysical"}
 
 
 def normalize_model_type(model_type: Any) -> str:
-    """Canonical model_type string: ``point_process`` -> ``point_neuron``, lower case."""
-    if model_type is None or (isinstance(model_type, float) and np.isnan(model_type)):
-        return ""
-    text = str(model_type).strip().lower()
-    return _MODEL_TYPE_ALIASES.get(text, text)
+    """Level of a model_type: SONATA's aliases (``point_process`` -> ``point_neuron``,
+    see `bmtk_like.sonata.normalize_model_type`), and ``single_compartment`` is biophysical."""
+    text = sonata_model_type(model_type)
+    return _LEVEL_ALIASES.get(text, text)
 
 
 def split_template(model_template: Any) -> tuple[str, str]:
