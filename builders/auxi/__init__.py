@@ -1,0 +1,1 @@
+"""bmtk's ``builder.auxi`` helpers under their old import paths."""
