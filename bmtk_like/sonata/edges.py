@@ -134,7 +134,10 @@ def read_index(grp: h5py.Group, direction: str) -> tuple[np.ndarray, np.ndarray]
 
 def _ranges_for(node_ids_in_edge_order: np.ndarray, n_nodes: int) -> tuple[np.ndarray, np.ndarray]:
     """Index arrays for one direction: edge ids grouped by node id in maximal contiguous runs."""
-    order = np.argsort(node_ids_in_edge_order, kind="stable")
+    if node_ids_in_edge_order.size == 0 or np.all(node_ids_in_edge_order[1:] >= node_ids_in_edge_order[:-1]):
+        order = np.arange(node_ids_in_edge_order.size)  # already sorted (the target side): no argsort
+    else:
+        order = np.argsort(node_ids_in_edge_order, kind="stable")
     keys = node_ids_in_edge_order[order]
     n = order.size
     if n == 0:
@@ -159,6 +162,12 @@ def write_indices(grp: h5py.Group, source: np.ndarray, target: np.ndarray,
         sub.create_dataset("node_id_to_ranges", data=node_to_ranges)
         sub.create_dataset("range_to_edge_id", data=range_to_edge)
         sub["node_id_to_range"] = sub["node_id_to_ranges"]
+
+
+def _sorted_by_target_then_source(source: np.ndarray, target: np.ndarray) -> bool:
+    """True when rows are already in (target, source) order."""
+    dt = np.diff(target)
+    return bool(np.all(dt >= 0) and np.all(np.diff(source)[dt == 0] >= 0))
 
 
 class EdgeFileWriter:
@@ -233,10 +242,15 @@ class EdgeFileWriter:
             if ids.min() < 0 or ids.max() >= n_nodes:
                 raise SonataError(f"edges '{self.population}': {label} node id {int(ids.max() if ids.max() >= n_nodes else ids.min())} "
                                   f"is outside population of {n_nodes} nodes.")
-        order = np.lexsort((source, target))
-        if target[order[0]] < self._last_target:
+        if _sorted_by_target_then_source(source, target):
+            order = slice(None)  # blocks from the builder arrive sorted: skip the sort
+            first, last = target[0], target[-1]
+        else:
+            order = np.lexsort((source, target))
+            first, last = target[order[0]], target[order[-1]]
+        if first < self._last_target:
             raise SonataError(f"edges '{self.population}': blocks must be appended in nondecreasing target order.")
-        self._last_target = int(target[order[-1]])
+        self._last_target = int(last)
         self._extend(self._grp["source_node_id"], source[order].astype(np.uint64))
         self._extend(self._grp["target_node_id"], target[order].astype(np.uint64))
         self._extend(self._grp["edge_type_id"], type_id[order].astype(np.uint32))
@@ -252,8 +266,9 @@ class EdgeFileWriter:
             kw = dataset_kwargs(self.compression)
             self._grp.create_dataset("edge_group_id", data=np.zeros(self._n, dtype=np.uint32), **kw)
             self._grp.create_dataset("edge_group_index", data=np.arange(self._n, dtype=np.uint64), **kw)
-            source = self._grp["source_node_id"][()].astype(np.int64)
-            target = self._grp["target_node_id"][()].astype(np.int64)
+            # read back converted on the fly, without an intermediate uint64 copy
+            source = self._grp["source_node_id"].astype(np.int64)[()]
+            target = self._grp["target_node_id"].astype(np.int64)[()]
             write_indices(self._grp, source, target, self.n_source_nodes, self.n_target_nodes)
         finally:
             self._h5.close()
