@@ -7,7 +7,9 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 PYTEST_ARGS ?=
 
-.PHONY: setup demo test test-fast mpi clean-example
+BMTK_VENV := .venv-bmtk
+
+.PHONY: setup demo test test-fast mpi bmtk-ref
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -25,10 +27,18 @@ mpi:
 	  apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openmpi-bin libopenmpi-dev >/dev/null; \
 	else echo "note: mpirun not found and not root: MPI tests will be skipped"; fi
 
+# bmtk 1.2.0 in its own virtualenv: the reference our files must stay readable by (tests, benchmarks).
+$(BMTK_VENV)/.installed-stamp:
+	@test -x $(BMTK_VENV)/bin/python || $(PY) -m venv $(BMTK_VENV)
+	@$(BMTK_VENV)/bin/python -m pip install -q bmtk==1.2.0 && touch $@ \
+	  || echo "note: could not install bmtk 1.2.0; tests that read our files with bmtk will skip"
+
+bmtk-ref: $(BMTK_VENV)/.installed-stamp
+
 demo: setup
 	$(BIN)/python examples/ei_network/run_demo.py
 
-test: setup mpi
+test: setup mpi bmtk-ref
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 test-fast: setup
