@@ -15,8 +15,8 @@ import numpy as np
 import pandas as pd
 
 from bmtk_like.errors import SonataError
-from bmtk_like.sonata.h5util import (STRING_DTYPE, as_storable, dataset_kwargs, open_h5, read_column,
-                                     write_root_attributes)
+from bmtk_like.sonata.h5util import (STRING_DTYPE, as_storable, dataset_kwargs, read_column,
+                                     read_populations, write_root_attributes)
 from bmtk_like.sonata.population import TypedPopulation, merge_groups
 from bmtk_like.sonata.types_csv import read_types_csv
 
@@ -77,16 +77,7 @@ def read_edges(edges_file: str | os.PathLike, edge_types_file: str | os.PathLike
                populations: list[str] | None = None) -> dict[str, EdgePopulation]:
     """Read every (or the named) edge population of an edges file with its types CSV."""
     types = read_types_csv(edge_types_file, "edge_type_id")
-    result: dict[str, EdgePopulation] = {}
-    with open_h5(edges_file, "edges file") as h5:
-        if "edges" not in h5:
-            raise SonataError(f"edges file '{edges_file}' has no '/edges' group; is it a nodes file?")
-        names = list(h5["edges"].keys())
-        for name in populations or names:
-            if name not in h5["edges"]:
-                raise SonataError(f"edges file '{edges_file}' has no population '{name}' (has: {names}).")
-            result[name] = _read_population(h5["edges"][name], name, types, edges_file, edge_types_file)
-    return result
+    return read_populations(edges_file, "edge", types, edge_types_file, populations, _read_population)
 
 
 def _node_population_attr(dataset: h5py.Dataset, where: str) -> str:

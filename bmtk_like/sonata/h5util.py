@@ -91,3 +91,19 @@ def read_group_columns(group: h5py.Group, prefix: str = "") -> dict[str, np.ndar
         elif isinstance(item, h5py.Group) and key == "dynamics_params":
             columns.update(read_group_columns(item, prefix=prefix + "dynamics_params."))
     return columns
+
+
+def read_populations(path, kind: str, types, types_file, populations, read_one) -> dict:
+    """Open ``path`` and call ``read_one(group, name, types, path, types_file)`` for each
+    population under ``/<kind>s`` (all, or the named ones), with SonataErrors naming the file."""
+    other = "edges" if kind == "node" else "nodes"
+    result = {}
+    with open_h5(path, f"{kind}s file") as h5:
+        if f"{kind}s" not in h5:
+            raise SonataError(f"{kind}s file '{path}' has no '/{kind}s' group; is it an {other} file?")
+        names = list(h5[f"{kind}s"].keys())
+        for name in populations or names:
+            if name not in h5[f"{kind}s"]:
+                raise SonataError(f"{kind}s file '{path}' has no population '{name}' (has: {names}).")
+            result[name] = read_one(h5[f"{kind}s"][name], name, types, path, types_file)
+    return result

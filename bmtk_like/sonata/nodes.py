@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from bmtk_like.errors import SonataError
-from bmtk_like.sonata.h5util import (create_column, dataset_kwargs, open_h5, read_column,
+from bmtk_like.sonata.h5util import (create_column, dataset_kwargs, read_column, read_populations,
                                      write_root_attributes)
 from bmtk_like.sonata.population import TypedPopulation, merge_groups
 from bmtk_like.sonata.types_csv import read_types_csv
@@ -77,16 +77,7 @@ def read_nodes(nodes_file: str | os.PathLike, node_types_file: str | os.PathLike
                populations: list[str] | None = None) -> dict[str, NodePopulation]:
     """Read every (or the named) node population of a nodes file with its types CSV."""
     types = read_types_csv(node_types_file, "node_type_id")
-    result: dict[str, NodePopulation] = {}
-    with open_h5(nodes_file, "nodes file") as h5:
-        if "nodes" not in h5:
-            raise SonataError(f"nodes file '{nodes_file}' has no '/nodes' group; is it an edges or spikes file?")
-        names = list(h5["nodes"].keys())
-        for name in populations or names:
-            if name not in h5["nodes"]:
-                raise SonataError(f"nodes file '{nodes_file}' has no population '{name}' (has: {names}).")
-            result[name] = _read_population(h5["nodes"][name], name, types, nodes_file, node_types_file)
-    return result
+    return read_populations(nodes_file, "node", types, node_types_file, populations, _read_population)
 
 
 def _read_population(grp: h5py.Group, name: str, types: pd.DataFrame, nodes_file, types_file) -> NodePopulation:
