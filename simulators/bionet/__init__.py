@@ -1,1 +1,39 @@
-"""Package."""
+"""BioNet: run SONATA circuits of compartmental and artificial cells on NEURON.
+
+BMTK's four-line shape works::
+
+    conf = bionet.Config.from_json("config.simulation.json")
+    net = bionet.BioNetwork.from_config(conf)
+    sim = bionet.BioSimulator.from_config(conf, net)
+    sim.run()
+
+Importing this package imports neither NEURON nor mpi4py; NEURON is loaded when a network is built,
+and MPI is started only when the process was launched by mpirun (``mpirun -n 4 python run.py``: cells
+are dealt to ranks round robin, rank 0 writes the same files a serial run writes).
+
+Weight functions named in edge types' ``weight_function`` column are registered with
+``add_weight_function(func, name)`` (vectorised: dicts of arrays in, one weight per edge out) or BMTK's
+per-edge ``@synaptic_weight`` decorator. The Allen Cell Types channel models are bundled
+(``simulators/bionet/mod/allen``) and compiled on first use; ``components.mechanisms_dir`` .mod files are
+compiled automatically into ``$BMTK_LIKE_CACHE`` (default ``~/.cache/bmtk_like``).
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from simulators.bionet.weights import add_weight_function, synaptic_weight
+
+__all__ = ["BioNetwork", "BioSimulator", "Config", "add_weight_function", "run_config", "synaptic_weight"]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "Config":
+        from bmtk_like.config import SimulationConfig
+        return SimulationConfig
+    if name == "BioNetwork":
+        from simulators.bionet.network import BioNetwork
+        return BioNetwork
+    if name in ("BioSimulator", "run_config"):
+        from simulators.bionet import simulator
+        return getattr(simulator, name)
+    raise AttributeError(f"module 'simulators.bionet' has no attribute '{name}'")

@@ -1,0 +1,230 @@
+"""Cells of one rank: biophysical (SWC + parameter set), hoc templates, single compartments and
+NEURON artificial cells (IntFire1/2/4), created node-type batch by node-type batch.
+
+Model recipes (morphology template, biophysics program, artificial-cell parameters) are resolved
+once per node type; per cell only the NEURON objects are made. Units: µm, ms, mV, nA.
+
+``model_template`` values: ``ctdb:Biophys1.hoc`` (SWC + Allen fit, ``model_processing``
+aibs_perisomatic/aibs_allactive), ``nml:<file>`` (SWC + NeuroML biophysics, perisomatic axon stub, as
+BMTK), ``hoc:<Template>`` (a template from ``templates_dir``, called with the JSON's ``params``, else with
+the morphology path, else with nothing; it must expose ``all``), ``single_compartment`` (one soma
+section; its JSON gives ``L``/``diam`` µm (default 20), ``insert`` (mechanism names) and section or range
+values such as ``cm``, ``Ra``, ``gnabar_hh``, or an Allen perisomatic fit), and ``nrn:IntFire1/2/4``.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from bmtk_like.errors import SimulationError
+from simulators.bionet import biophysics
+from simulators.bionet.values import optional_text
+from simulators.bionet.morphology import MorphologyTemplate, instantiate, load_template, template_from_sections
+
+INTFIRE_TIME_KEYS = {"tau", "refrac", "taum", "taus", "taue", "taui1", "taui2"}
+"""IntFire parameters BMTK's JSONs give in seconds (converted to ms)."""
+INTFIRE_MODELS = ("IntFire1", "IntFire2", "IntFire4")
+SINGLE_COMPARTMENT = ("single_compartment", "nrn:single_compartment")
+
+
+@dataclass
+class Cell:
+    """One cell on this rank. ``sections`` is empty for artificial cells, whose ``hobj`` is the point process."""
+
+    gid: int
+    population: str
+    node_id: int
+    node_type_id: int
+    sections: list = field(default_factory=list)
+    kinds: list = field(default_factory=list)
+    template: MorphologyTemplate | None = None
+    hobj: Any = None
+    position: np.ndarray = field(default_factory=lambda: np.zeros(3))
+    rotation: np.ndarray = field(default_factory=lambda: np.zeros(3))
+    detector: Any = None
+
+    def __str__(self) -> str:
+        return f"{self.population}[{self.node_id}]"
+
+    @property
+    def is_artificial(self) -> bool:
+        return not self.sections
+
+    @property
+    def soma(self):
+        return self.sections[0]
+
+
+@dataclass
+class CellModel:
+    """What a node type needs to build its cells (resolved once per type)."""
+
+    kind: str                            # biophysical | hoc | single | artificial
+    description: str                     # "node type 100 of population v1" for messages
+    template: MorphologyTemplate | None = None
+    program: biophysics.BiophysicsProgram | None = None
+    hoc_name: str | None = None
+    hoc_args: tuple = ()
+    artificial: str | None = None
+    params: dict = field(default_factory=dict)
+
+    @property
+    def mechanisms(self) -> set[str]:
+        return self.program.mechanisms if self.program is not None else set(self.params.get("insert", []))
+
+
+def _component(components: dict, key: str, who: str) -> Path:
+    if key not in components:
+        raise SimulationError(f"{who} needs components.{key} in the config (where its files live); add it")
+    return Path(components[key])
+
+
+def _load_json(folder: Path, name: str, who: str) -> dict:
+    from simulators.core import load_params_json
+    try:
+        return load_params_json(folder, name)
+    except Exception as exc:          # ConfigError from core: re-raise naming the node type
+        raise SimulationError(f"{who}: {exc}") from None
+
+
+def resolve_model(node_type: dict, components: dict, dL: float, who: str) -> CellModel:
+    """Turn one node-type row (model_type, model_template, morphology, dynamics_params...) into a CellModel."""
+    from bmtk_like.sonata import normalize_model_type
+    model_type = normalize_model_type(optional_text(node_type.get("model_type")) or "")
+    template = optional_text(node_type.get("model_template")) or ""
+    processing = optional_text(node_type.get("model_processing"))
+    dyn_name = optional_text(node_type.get("dynamics_params"))
+    directive, _, name = template.partition(":")
+    if model_type in ("point_neuron",) or (directive == "nrn" and name in INTFIRE_MODELS):
+        if directive != "nrn" or name not in INTFIRE_MODELS:
+            raise SimulationError(f"{who}: model_template {template!r} cannot run on NEURON; point neurons "
+                                  f"need one of {['nrn:' + m for m in INTFIRE_MODELS]}")
+        params = _load_json(_component(components, "point_neuron_models_dir", who), dyn_name, who) if dyn_name else {}
+        return CellModel("artificial", who, artificial=name, params=params)
+    if model_type != "biophysical":
+        raise SimulationError(f"{who}: model_type {model_type!r} cannot be simulated by bionet; use "
+                              "biophysical, point_neuron (nrn:IntFire1/2/4) or virtual")
+    if template in SINGLE_COMPARTMENT:
+        params = _load_json(_component(components, "biophysical_neuron_models_dir", who), dyn_name, who) \
+            if dyn_name else {}
+        program = biophysics.perisomatic(params, who) if "genome" in params else None
+        return CellModel("single", who, program=program, params=params)
+    if directive == "hoc":
+        if processing:
+            raise SimulationError(f"{who}: model_processing {processing!r} is not supported with hoc templates; "
+                                  "do the processing inside the template or use ctdb:Biophys1.hoc")
+        params = _load_json(_component(components, "biophysical_neuron_models_dir", who), dyn_name, who) \
+            if dyn_name else {}
+        args = params.get("params") if "params" in params else None
+        morph = optional_text(node_type.get("morphology"))
+        if args is None and morph is not None:       # BMTK's loadHOC: Template(morphology file)
+            args = [str(_component(components, "morphologies_dir", who) / morph)]
+        return CellModel("hoc", who, hoc_name=name,
+                         hoc_args=tuple(args) if isinstance(args, list) else ((args,) if args is not None else ()),
+                         params={"dL": dL})
+    morph = optional_text(node_type.get("morphology"))
+    if morph is None:
+        raise SimulationError(f"{who}: biophysical model_template {template!r} needs a morphology column "
+                              "(an SWC file in components.morphologies_dir), or use single_compartment")
+    swc = _component(components, "morphologies_dir", who) / morph
+    if not swc.exists() and swc.with_suffix(".swc").exists():
+        swc = swc.with_suffix(".swc")
+    models_dir = _component(components, "biophysical_neuron_models_dir", who)
+    if directive == "nml":
+        return CellModel("biophysical", who, template=load_template(swc, "aibs_perisomatic", dL),
+                         program=biophysics.neuroml(models_dir / name))
+    if directive != "ctdb":
+        raise SimulationError(f"{who}: unknown model_template {template!r}; bionet runs ctdb:Biophys1.hoc, "
+                              "nml:<file>, hoc:<Template>, single_compartment and nrn:IntFire1/2/4")
+    if processing not in (None, "aibs_perisomatic", "aibs_allactive"):
+        raise SimulationError(f"{who}: unknown model_processing {processing!r}; use aibs_perisomatic or "
+                              "aibs_allactive")
+    params = _load_json(models_dir, dyn_name, who) if dyn_name else None
+    program = None
+    if processing == "aibs_perisomatic" and params is not None:
+        program = biophysics.perisomatic(params, f"{who} ({dyn_name})")
+    elif processing == "aibs_allactive":
+        program = biophysics.allactive(params or {}, f"{who} ({dyn_name})")
+    axon = processing if (processing == "aibs_allactive" or program is not None) else None
+    return CellModel("biophysical", who, template=load_template(swc, axon, dL), program=program)
+
+
+def build_cell(model: CellModel, cell: Cell, overrides: dict | None, templates_dir: Path | None) -> Cell:
+    """Create the NEURON objects of ``cell`` following ``model``; per-node ``overrides`` last."""
+    from neuron import h
+    if model.kind == "artificial":
+        cell.hobj = getattr(h, model.artificial)()
+        for key, value in {**model.params, **(overrides or {})}.items():
+            if key in ("type", "level_of_detail"):
+                continue
+            scale = 1000.0 if key in INTFIRE_TIME_KEYS else 1.0
+            try:
+                setattr(cell.hobj, key, float(value) * scale)
+            except (AttributeError, LookupError, TypeError, ValueError):
+                raise SimulationError(f"{model.description}: {model.artificial} has no parameter {key!r} "
+                                      "(from its dynamics_params)") from None
+        return cell
+    if model.kind == "biophysical":
+        cell.template = model.template
+        cell.sections = instantiate(model.template, cell)
+        cell.kinds = model.template.kinds
+    elif model.kind == "single":
+        sec = h.Section(name="soma[0]", cell=cell)
+        sec.L = float(model.params.get("L", 20.0))
+        sec.diam = float(model.params.get("diam", 20.0))
+        for mech in model.params.get("insert", []):
+            sec.insert(mech)
+        for key, value in model.params.items():
+            if key not in ("L", "diam", "insert", "genome", "passive", "conditions") and \
+                    isinstance(value, (int, float)):
+                biophysics._set(sec, key, float(value), model.description)
+        cell.sections = [sec]
+        if model.template is None:         # one geometry per node type: tables computed once
+            model.template = template_from_sections(cell.sections, None)
+        cell.template, cell.kinds = model.template, model.template.kinds
+    else:
+        cell.hobj = _hoc_cell(model, templates_dir)
+        sections = list(cell.hobj.all) if hasattr(cell.hobj, "all") else None
+        if not sections:
+            raise SimulationError(f"{model.description}: hoc template {model.hoc_name} has no public SectionList "
+                                  "'all'; add 'public all' listing every section (soma first)")
+        cell.sections = sections
+        cell.template = template_from_sections(sections, model.params.get("dL"))
+        cell.kinds = cell.template.kinds
+    if model.program is not None:
+        model.program.apply(cell.sections, cell.kinds)
+        if overrides:
+            model.program.override(cell.sections, cell.kinds, overrides, f"{model.description}, node {cell.node_id}")
+    elif overrides and model.kind == "single":
+        for key, value in overrides.items():
+            biophysics._set(cell.soma, key, float(value), model.description)
+    return cell
+
+
+_loaded_hoc_dirs: set[str] = set()
+
+
+def _hoc_cell(model: CellModel, templates_dir: Path | None):
+    from neuron import h
+    if not hasattr(h, model.hoc_name):
+        if templates_dir is None or not Path(templates_dir).is_dir():
+            raise SimulationError(f"{model.description}: hoc template {model.hoc_name!r} is not defined and "
+                                  f"components.templates_dir ({templates_dir}) is not a folder; add the folder "
+                                  "holding its .hoc file")
+        if str(templates_dir) not in _loaded_hoc_dirs:
+            h.load_file("stdlib.hoc")
+            h.load_file("import3d.hoc")
+            for hoc in sorted(Path(templates_dir).glob("*.hoc")):
+                h.load_file(str(hoc))
+            _loaded_hoc_dirs.add(str(templates_dir))
+        if not hasattr(h, model.hoc_name):
+            raise SimulationError(f"{model.description}: no .hoc file in {templates_dir} defines template "
+                                  f"{model.hoc_name!r} (begintemplate {model.hoc_name})")
+    try:
+        return getattr(h, model.hoc_name)(*model.hoc_args)
+    except RuntimeError as exc:
+        raise SimulationError(f"{model.description}: hoc template {model.hoc_name} failed to build with "
+                              f"arguments {model.hoc_args}: {exc}") from None

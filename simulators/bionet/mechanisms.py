@@ -1,0 +1,179 @@
+"""NEURON mechanisms: compile a folder of .mod files once (cached by content) and load it.
+
+The cache lives in ``$BMTK_LIKE_CACHE/mechanisms/<hash>/`` (default ``~/.cache/bmtk_like``),
+where ``<hash>`` covers the .mod files' names and bytes and the NEURON version, so an edited
+.mod file is recompiled and an unchanged one never is. Compilation runs ``nrnivmodl`` in a
+scratch folder that is renamed into place only when it succeeded.
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from bmtk_like.errors import SimulationError
+
+log = logging.getLogger("bmtk_like.simulation")
+
+BUNDLED_ALLEN_DIR = Path(__file__).parent / "mod" / "allen"
+"""Allen Cell Types perisomatic/all-active channel models shipped with bmtk_like (BSD, see LICENSE.txt)."""
+
+_loaded: dict[str, Path] = {}          # content hash -> mod folder it came from
+_MECH_NAME = re.compile(r"\b(?:SUFFIX|POINT_PROCESS|ARTIFICIAL_CELL)\s+(\w+)")
+
+
+def find_mod_files(folder: str | os.PathLike) -> list[Path]:
+    """The .mod files of ``folder`` or of its ``modfiles/`` subfolder (BMTK's layout), sorted by name."""
+    folder = Path(folder)
+    mods = sorted(folder.glob("*.mod"))
+    if not mods and (folder / "modfiles").is_dir():
+        mods = sorted((folder / "modfiles").glob("*.mod"))
+    return mods
+
+
+def mechanism_names(mod_files: list[Path]) -> set[str]:
+    """Names (SUFFIX / POINT_PROCESS / ARTIFICIAL_CELL) the .mod files define."""
+    names: set[str] = set()
+    for path in mod_files:
+        names.update(_MECH_NAME.findall(path.read_text(errors="replace")))
+    return names
+
+
+def cache_root() -> Path:
+    """Root of bmtk_like's on-disk cache (``$BMTK_LIKE_CACHE`` or ``~/.cache/bmtk_like``)."""
+    root = os.environ.get("BMTK_LIKE_CACHE")
+    return Path(root) if root else Path.home() / ".cache" / "bmtk_like"
+
+
+def content_hash(mod_files: list[Path]) -> str:
+    """Hash of the .mod files' names and bytes plus the NEURON version (20 hex digits)."""
+    import neuron
+    digest = hashlib.sha256(f"neuron={neuron.__version__}".encode())
+    for path in mod_files:
+        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()[:20]
+
+
+def _nrnivmodl() -> str:
+    local = Path(sys.executable).parent / "nrnivmodl"
+    if local.exists():
+        return str(local)
+    found = shutil.which("nrnivmodl")
+    if found is None:
+        raise SimulationError("cannot compile NEURON mechanisms: 'nrnivmodl' was found neither next to "
+                              f"{sys.executable} nor on PATH; install NEURON with pip install neuron")
+    return found
+
+
+def _library_in(build_dir: Path) -> Path | None:
+    for candidate in build_dir.glob("*/.libs/libnrnmech.so"):
+        return candidate
+    for candidate in build_dir.glob("*/libnrnmech.so"):
+        return candidate
+    return None
+
+
+def compile_mechanisms(folder: str | os.PathLike) -> Path:
+    """Compile the .mod files of ``folder`` (or ``folder/modfiles``) into the cache; return the build dir.
+
+    Raises SimulationError naming the folder when it has no .mod files, and carrying the
+    compiler's output when ``nrnivmodl`` fails.
+    """
+    folder = Path(folder)
+    mods = find_mod_files(folder)
+    if not mods:
+        raise SimulationError(f"mechanisms folder {folder} has no .mod files (looked in it and in its "
+                              "modfiles/ subfolder); fix components.mechanisms_dir")
+    build_dir = cache_root() / "mechanisms" / content_hash(mods)
+    if _library_in(build_dir) is not None:
+        return build_dir
+    build_dir.parent.mkdir(parents=True, exist_ok=True)
+    scratch = Path(tempfile.mkdtemp(prefix="build-", dir=build_dir.parent))
+    try:
+        for path in mods:
+            shutil.copy2(path, scratch / path.name)
+        log.info("compiling %d NEURON mechanisms from %s", len(mods), folder)
+        proc = subprocess.run([_nrnivmodl()], cwd=scratch, capture_output=True, text=True)
+        if proc.returncode != 0 or _library_in(scratch) is None:
+            output = (proc.stderr.strip() + "\n" + proc.stdout.strip()[-3000:]).strip()
+            raise SimulationError(f"nrnivmodl failed to compile the mechanisms in {folder}:\n{output}")
+        try:
+            scratch.rename(build_dir)
+        except OSError:          # another process finished the same build first: use theirs
+            if _library_in(build_dir) is None:
+                raise
+    finally:
+        if scratch.exists():
+            shutil.rmtree(scratch, ignore_errors=True)
+    return build_dir
+
+
+def loaded_mechanisms() -> set[str]:
+    """Names of every density mechanism and point process NEURON currently knows."""
+    from neuron import h
+    names: set[str] = set()
+    for kind in (0, 1):
+        mt = h.MechanismType(kind)
+        ref = h.ref("")
+        for i in range(int(mt.count())):
+            mt.select(i)
+            mt.selected(ref)
+            names.add(ref[0])
+    return names
+
+
+def load_mechanisms(folder: str | os.PathLike) -> Path:
+    """Compile (if not cached) and load the mechanisms of ``folder`` into this NEURON process.
+
+    Loading the same content twice is a no-op. Loading a folder whose mechanism names clash
+    with already-loaded ones (NEURON cannot replace a mechanism) raises SimulationError.
+    """
+    import neuron
+    folder = Path(folder)
+    mods = find_mod_files(folder)
+    build_dir = compile_mechanisms(folder)
+    key = build_dir.name
+    if key in _loaded:
+        return build_dir
+    clash = mechanism_names(mods) & loaded_mechanisms()
+    if clash:
+        raise SimulationError(
+            f"mechanisms in {folder} redefine {sorted(clash)}, which are already loaded in this NEURON "
+            f"process (from {sorted(str(p) for p in _loaded.values()) or 'NEURON itself'}); "
+            "remove the duplicate .mod files or run in a fresh process")
+    if not neuron.load_mechanisms(str(build_dir), warn_if_already_loaded=False):
+        raise SimulationError(f"NEURON could not load the compiled mechanisms of {folder} from {build_dir}")
+    _loaded[key] = folder
+    return build_dir
+
+
+def ensure_mechanisms(needed: dict[str, set[str]], mechanisms_dir: Path | None) -> None:
+    """Make sure every mechanism the cells need is loaded.
+
+    ``needed`` maps a node-type description (for messages) to the mechanism names its cells insert.
+    Missing mechanisms that bmtk_like ships (the Allen Cell Types set) are loaded from
+    BUNDLED_ALLEN_DIR; anything else raises SimulationError naming the node type, the mechanism and
+    the folder searched.
+    """
+    known = loaded_mechanisms()
+    missing = {who: names - known for who, names in needed.items() if names - known}
+    if not missing:
+        return
+    all_missing = set().union(*missing.values())
+    bundled = mechanism_names(find_mod_files(BUNDLED_ALLEN_DIR))
+    if all_missing <= bundled:
+        log.info("loading bmtk_like's bundled Allen Cell Types mechanisms for %s", sorted(all_missing))
+        load_mechanisms(BUNDLED_ALLEN_DIR)
+        return
+    who, names = next((w, n - bundled) for w, n in missing.items() if n - bundled)
+    searched = (f"components.mechanisms_dir = {mechanisms_dir}" if mechanisms_dir is not None
+                else "no components.mechanisms_dir in the config")
+    raise SimulationError(
+        f"{who} needs the NEURON mechanism(s) {sorted(names)}, which are not loaded ({searched}; "
+        f"bundled Allen set at {BUNDLED_ALLEN_DIR}); add their .mod files to the mechanisms_dir folder")

@@ -1,0 +1,274 @@
+"""`BioNetwork`: the circuit of a config instantiated on NEURON, on this MPI rank.
+
+Gids: populations get consecutive gid ranges in config order (``gid = offset[pop] + node_id``, as
+BMTK's GidPool). Non-virtual cells are dealt to ranks round robin by gid and built only on their
+rank; virtual nodes are never built, their spikes are played by one PatternStim per rank into the
+NetCons that listen to their gids.
+"""
+from __future__ import annotations
+
+import gc
+import logging
+import time
+import weakref
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from bmtk_like.errors import SimulationError
+from simulators.bionet import mechanisms, parallel
+from simulators.bionet.cells import Cell, CellModel, build_cell, resolve_model
+from simulators.bionet.synapses import make_synapses, plan_edges
+
+log = logging.getLogger("bmtk_like.simulation")
+
+
+_live_network: "weakref.ref[BioNetwork] | None" = None
+MODEL_COLUMNS = ("model_type", "model_template", "model_processing", "morphology", "dynamics_params")
+"""Node columns that choose a cell model; any of them may be per node (h5) instead of per node type."""
+
+
+def prepare_environment(cfg) -> None:
+    """Create/clean the output folder (rank 0, by the config's overwrite policy) and open the run log."""
+    from simulators.core import prepare_output_dir, setup_logging
+    if getattr(cfg, "_bionet_prepared", False) or getattr(cfg, "output", None) is None:
+        return
+    if parallel.is_root():
+        prepare_output_dir(cfg)
+        setup_logging(cfg)
+    parallel.barrier()
+    try:
+        cfg._bionet_prepared = True
+    except AttributeError:   # a frozen config: preparing twice only re-cleans our own files
+        pass
+
+
+class BioNetwork:
+    """Cells, synapses and spike sources of one config on this rank."""
+
+    def __init__(self, circuit, cfg: Any = None, dL: float | None = None, spike_threshold: float | None = None):
+        self.circuit = circuit
+        self.cfg = cfg
+        run = getattr(cfg, "run", None)
+        self.dL = float(dL if dL is not None else (getattr(run, "dL", 20.0) or 20.0))
+        self.spike_threshold = float(spike_threshold if spike_threshold is not None
+                                     else getattr(run, "spike_threshold", -15.0))
+        self.pc = parallel.context()
+        self.rank, self.nhost = int(self.pc.id()), int(self.pc.nhost())
+        self.gid_offset: dict[str, int] = {}
+        offset = 0
+        for name, pop in circuit.nodes.items():
+            self.gid_offset[name] = offset
+            offset += int(pop.node_ids.max()) + 1 if pop.size else 0
+        self.n_gids = offset
+        self.cells: dict[int, Cell] = {}
+        self.models: dict[tuple[str, str], CellModel] = {}    # (population, model key) -> model
+        self._model_list: list[CellModel] = []
+        self._model_of_node: dict[str, np.ndarray] = {}
+        self._local_ids: dict[str, np.ndarray] = {}
+        self._artificial: dict[str, np.ndarray] = {}
+        self._keep: list = []                     # NEURON objects that must stay alive
+        self.synapses: list = []                  # point processes made for edges
+        self.netcons: list = []                   # one NetCon per synapse / artificial-cell edge
+        self._synapses_by_gid: dict[int, list] = {}
+        self.n_synapses = self.n_netcons = 0
+        self.built = False
+        self.timings: dict[str, float] = {}
+
+    @classmethod
+    def from_config(cls, cfg, dL: float | None = None, spike_threshold: float | None = None) -> "BioNetwork":
+        """Prepare the output folder and log (once per config), load the circuit; nothing is built yet.
+
+        ``dL`` (µm) and ``spike_threshold`` (mV) override the config's run section.
+        """
+        from simulators.core import Circuit
+        prepare_environment(cfg)
+        return cls(Circuit.from_config(cfg), cfg, dL, spike_threshold)
+
+    # ---- queries --------------------------------------------------------------------------
+    def is_local(self, population: str, node_ids: np.ndarray) -> np.ndarray:
+        """Mask of ``node_ids`` of ``population`` whose cells live on this rank."""
+        local = self._local_ids.get(population)
+        if local is None or not local.size:
+            return np.zeros(len(node_ids), dtype=bool)
+        return np.isin(node_ids, local)
+
+    def artificial_mask(self, population: str, node_ids: np.ndarray) -> np.ndarray:
+        """Mask of ``node_ids`` of ``population`` that are artificial (IntFire) cells."""
+        return self._artificial[population][node_ids]
+
+    def cell(self, population: str, node_id: int) -> Cell:
+        """The local cell ``node_id`` of ``population``; SimulationError if it is not on this rank."""
+        gid = self.gid_offset[population] + int(node_id)
+        if gid not in self.cells:
+            raise SimulationError(f"node {node_id} of population {population} is not a cell on rank {self.rank}")
+        return self.cells[gid]
+
+    def node_set(self, spec) -> dict[str, np.ndarray]:
+        """Population -> node ids of a node-set spec; ``"all"`` (BMTK's default) is every node of every population."""
+        if spec is None or (isinstance(spec, str) and spec == "all" and "all" not in self.circuit.node_sets):
+            return {name: pop.node_ids for name, pop in self.circuit.nodes.items()}
+        return self.circuit.node_set(spec)
+
+    def synapses_on(self, cell: Cell) -> list:
+        """Point processes made for edges onto ``cell`` (after `build`)."""
+        return self._synapses_by_gid.get(cell.gid, [])
+
+    def local_cells(self, population: str, node_ids: np.ndarray | None = None) -> list[Cell]:
+        """Local cells of ``population`` (optionally only ``node_ids``), in node-id order."""
+        local = self._local_ids.get(population, np.zeros(0, np.int64))
+        if node_ids is not None:
+            local = local[np.isin(local, node_ids)]
+        return [self.cells[self.gid_offset[population] + int(n)] for n in local]
+
+    # ---- building -------------------------------------------------------------------------
+    def build(self) -> None:
+        """Resolve models, load mechanisms, create this rank's cells, then connect them.
+
+        NEURON holds one model per process: a previously built BioNetwork still alive is released
+        first (its cells, synapses and spike sources are deleted), so it cannot feed this one.
+        """
+        global _live_network
+        previous = _live_network() if _live_network is not None else None
+        if previous is not None and previous is not self:
+            previous.release()
+        gc.collect()
+        _live_network = weakref.ref(self)
+        t0 = time.perf_counter()
+        self.pc.gid_clear()
+        self._resolve_models()
+        self._load_mechanisms()
+        self._create_cells()
+        self.timings["create"] = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        self._connect()
+        self.timings["connect"] = time.perf_counter() - t0
+        self.built = True
+
+    def release(self) -> None:
+        """Delete this network's NEURON objects (cells, synapses, NetCons, spike sources)."""
+        self.cells.clear()
+        self.synapses, self.netcons, self._keep, self._synapses_by_gid = [], [], [], {}
+        self.built = False
+
+    def _resolve_models(self) -> None:
+        """One CellModel per distinct (node type, per-node model columns) combination of every population."""
+        from bmtk_like.sonata import normalize_model_type
+        comps = {k: Path(v) for k, v in self.circuit.components.items()}
+        for name, pop in self.circuit.nodes.items():
+            raw, inverse = np.unique(pop.column("model_type").astype(str), return_inverse=True)
+            model_types = np.array([normalize_model_type(t) for t in raw])[inverse.reshape(-1)]
+            self._artificial[name] = np.zeros(pop.size, dtype=bool)
+            virtual = model_types == "virtual"
+            local = pop.node_ids[(~virtual) & ((self.gid_offset[name] + pop.node_ids) % self.nhost == self.rank)]
+            self._local_ids[name] = np.sort(local)
+            # BMTK lets morphology, dynamics_params... vary per node (h5 columns): one model per combination
+            per_node = [c for c in MODEL_COLUMNS if c in getattr(pop, "group_columns", {})]
+            keys = pop.node_type_id.astype(str)
+            for column in per_node:
+                keys = np.char.add(np.char.add(keys, "|"), pop.column(column).astype(str))
+            model_of_node = np.full(pop.size, -1, dtype=np.int64)
+            real = np.flatnonzero(~virtual)
+            uniq, first, which = np.unique(keys[real], return_index=True, return_inverse=True)
+            for k in range(uniq.size):
+                node = real[first[k]]
+                type_id = int(pop.node_type_id[node])
+                row = pop.type_row(type_id)
+                row.update({c: pop.column(c)[node] for c in per_node})
+                row["model_type"] = model_types[node]
+                who = f"node type {type_id} of population {name}" + \
+                    (f" ({', '.join(f'{c}={row[c]}' for c in per_node)})" if per_node else "")
+                model = resolve_model(row, comps, self.dL, who)
+                self.models[(name, str(uniq[k]))] = model
+                members = real[which.reshape(-1) == k]
+                model_of_node[members] = len(self._model_list)
+                self._model_list.append(model)
+                if model.kind == "artificial":
+                    self._artificial[name][members] = True
+            self._model_of_node[name] = model_of_node
+
+    def _load_mechanisms(self) -> None:
+        mech_dir = self.circuit.components.get("mechanisms_dir")
+        if mech_dir is not None and Path(mech_dir).is_dir() and mechanisms.find_mod_files(mech_dir):
+            mechanisms.load_mechanisms(mech_dir)
+        elif mech_dir is not None:
+            log.warning("components.mechanisms_dir %s has no .mod files; using NEURON's built-in mechanisms "
+                        "and bmtk_like's bundled Allen set", mech_dir)
+        needed = {m.description: m.mechanisms for m in self.models.values() if m.mechanisms}
+        mechanisms.ensure_mechanisms(needed, Path(mech_dir) if mech_dir is not None else None)
+
+    def _create_cells(self) -> None:
+        templates_dir = self.circuit.components.get("templates_dir")
+        for name, pop in self.circuit.nodes.items():
+            local = self._local_ids[name]
+            if not local.size:
+                continue
+            positions = pop.positions()
+            angles = np.stack([np.nan_to_num(np.asarray(pop.column_or(f"rotation_angle_{a}axis", 0.0), float))
+                               for a in "xyz"], axis=1)
+            per_node = pop.dynamics_params_for(local) if hasattr(pop, "dynamics_params_for") else None
+            for k, node_id in enumerate(local):
+                type_id = int(pop.node_type_id[node_id])
+                gid = self.gid_offset[name] + int(node_id)
+                cell = Cell(gid=gid, population=name, node_id=int(node_id), node_type_id=type_id,
+                            position=positions[node_id] if positions is not None else np.zeros(3),
+                            rotation=angles[node_id])
+                overrides = {key: vals[k] for key, vals in per_node.items()
+                             if not (isinstance(vals[k], float) and np.isnan(vals[k]))} if per_node else None
+                build_cell(self._model_list[self._model_of_node[name][node_id]], cell, overrides, templates_dir)
+                self._register(cell)
+                self.cells[gid] = cell
+
+    def _register(self, cell: Cell) -> None:
+        from neuron import h
+        self.pc.set_gid2node(cell.gid, self.rank)
+        if cell.is_artificial:
+            detector = h.NetCon(cell.hobj, None)
+        else:
+            detector = h.NetCon(cell.soma(0.5)._ref_v, None, sec=cell.soma)
+            detector.threshold = self.spike_threshold
+        self.pc.cell(cell.gid, detector)
+        cell.detector = detector
+
+    def _ordered_edges(self) -> list:
+        """Edge populations in BMTK's connection order: recurrent (non-virtual source) first, then virtual."""
+        edges = list(self.circuit.edges.values())
+        virtual = [e for e in edges if self.circuit.is_virtual(e.source_population)]
+        return [e for e in edges if e not in virtual] + virtual
+
+    def _connect(self) -> None:
+        draw_state: dict[int, np.random.RandomState] = {}
+        plan = plan_edges(self, [e for e in self._ordered_edges()
+                                 if not self.circuit.is_virtual(e.target_population)], draw_state)
+        self.synapse_plan = plan
+        self.synapses, self.netcons, self._synapses_by_gid = make_synapses(self, plan)
+        self.n_synapses, self.n_netcons = len(self.synapses), len(self.netcons)
+
+    def play_virtual_spikes(self, spike_trains) -> int:
+        """Play SpikeTrains of virtual populations into the network (one PatternStim); returns n spikes."""
+        from neuron import h
+        times, gids = [], []
+        for pop in spike_trains.populations:
+            if pop not in self.gid_offset:
+                continue
+            if not self.circuit.is_virtual(pop):
+                raise SimulationError(f"spike trains are given for population {pop}, whose nodes are cells, not "
+                                      "virtual spike sources; point the input's node_set at a virtual population")
+            ids, ts = spike_trains.get(pop)
+            ids = np.asarray(ids, np.int64)
+            if ts.size and np.any(np.asarray(ts) < 0):
+                raise SimulationError(f"spike input for population {pop} has negative times; NEURON cannot "
+                                      "play them (shift the trains to t >= 0 ms)")
+            times.append(np.asarray(ts, np.float64))
+            gids.append(self.gid_offset[pop] + ids)
+        if not times:
+            return 0
+        t = np.concatenate(times)
+        g = np.concatenate(gids).astype(np.float64)
+        order = np.lexsort((g, t))
+        tvec, gvec = h.Vector(t[order]), h.Vector(g[order])
+        stim = h.PatternStim()
+        stim.play(tvec, gvec)
+        self._keep.extend([stim, tvec, gvec])
+        return int(t.size)
