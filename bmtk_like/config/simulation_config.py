@@ -186,6 +186,14 @@ class SimulationConfig:
         """Keyword form of :meth:`with_overrides`: ``cfg.copy_with(run={"tstop": 100.0})``."""
         return self.with_overrides(overrides)
 
+    def build_env(self) -> "SimulationConfig":
+        """BMTK compatibility for run scripts that call ``conf.build_env()``: make the output
+        folder (never emptying it). The run itself applies ``overwrite_output_dir`` and opens
+        the log file, so calling this is optional."""
+        if self.output is not None:
+            Path(self.output.output_dir).mkdir(parents=True, exist_ok=True)
+        return self
+
     def to_dict(self) -> dict:
         """The config as a JSON-ready dict that :meth:`from_dict` reads back to an equal
         config: paths absolute, output files relative to ``output_dir``, no manifest."""

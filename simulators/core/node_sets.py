@@ -4,6 +4,7 @@ Accepted specs (SONATA node sets plus BMTK's habits):
 
 - a name from the config's ``node_sets`` (or ``node_sets_file``);
 - a population name, meaning every node of that population;
+- ``"all"``: every node of every population (unless a node set or population is named so);
 - a list of names: the union of those node sets (compound node set);
 - a dict of rules, all of which must hold (AND):
     * ``population``: a population name or list of names;
@@ -29,6 +30,8 @@ _OPS: dict[str, Callable[[np.ndarray, Any], np.ndarray]] = {
     "$regex": lambda v, x: np.array([re.fullmatch(str(x), str(s)) is not None for s in v], dtype=bool),
 }
 _ID_KEYS = ("node_id", "node_ids")
+#: Name of the implicit node set holding every node of every population (BMTK's default).
+ALL = "all"
 
 
 def _describe(spec: Any) -> str:
@@ -115,6 +118,8 @@ class NodeSetResolver:
         if name in self.populations:
             pop = self.populations[name]
             return {name: np.asarray(pop.node_ids, dtype=np.int64)} if pop.size else {}
+        if name == ALL:  # BMTK's implicit node set, unless a config or population defines "all"
+            return self._resolve(None, stack)
         raise ConfigError(
             f"unknown node set '{name}' in {self.source}; known node sets: "
             f"{', '.join(sorted(self.node_sets)) or '(none)'}; populations (usable as node sets): "

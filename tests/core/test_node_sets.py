@@ -76,3 +76,15 @@ def test_cycle_is_reported(circuit):
 def test_bad_operator(circuit):
     with pytest.raises(ConfigError, match=r"operator '\$between'"):
         circuit.node_set({"depth": {"$between": [1, 2]}})
+
+
+def test_all_is_every_node_unless_defined():
+    from simulators.core.node_sets import NodeSetResolver
+    from bmtk_like.sonata import NodePopulation
+    import pandas as pd
+    types = pd.DataFrame({"node_type_id": [1]}).set_index("node_type_id", drop=False)
+    pops = {"a": NodePopulation("a", np.ones(3, int), types, {}), "b": NodePopulation("b", np.ones(2, int), types, {})}
+    everything = NodeSetResolver(pops).resolve("all")
+    assert {k: v.tolist() for k, v in everything.items()} == {"a": [0, 1, 2], "b": [0, 1]}
+    defined = NodeSetResolver(pops, {"all": {"population": "b"}}).resolve("all")
+    assert list(defined) == ["b"]

@@ -225,3 +225,18 @@ def test_implicit_population_node_set_is_kept_for_the_simulator(folder):
 def test_from_json_passes_a_loaded_config_through(folder):
     cfg = load_config(write(folder / "sim.json", base_config()))
     assert SimulationConfig.from_json(cfg) is cfg
+
+
+def test_build_env_makes_the_output_folder_without_touching_files(tmp_path):
+    from bmtk_like.config import SimulationConfig
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "mine.txt").write_text("keep me")
+    from bmtk_like.sonata import write_nodes, write_types_csv
+    write_nodes(tmp_path / "n.h5", "p", [1])
+    write_types_csv(tmp_path / "t.csv", [{"node_type_id": 1, "model_type": "virtual"}], "node_type_id")
+    cfg = SimulationConfig.from_dict({"run": {"tstop": 10.0, "dt": 0.1}, "output": {"output_dir": "out/sub"},
+                                      "networks": {"nodes": [{"nodes_file": "n.h5", "node_types_file": "t.csv"}]}},
+                                     config_dir=tmp_path)
+    assert cfg.build_env() is cfg
+    assert (out / "sub").is_dir() and (out / "mine.txt").read_text() == "keep me"
