@@ -6,11 +6,15 @@
     reassembled each step (input rates change in a network) and advanced with
     a Taylor series of exp(dt·A) until terms fall below 1e-9. Both must reach
     the same rate (checked, 1%). Target: ratio >= 20.
-(b) 1,000 populations (60 cells each, dv = 0.5 mV; --pop-dv) with external input and
-    recurrent inhibition, stepped together: population-steps per second.
+(b) 1,000 populations (300 cells each by default: dv = 0.1 mV from v_min = -10 mV
+    to θ = 20 mV; --pop-cells) with external input and recurrent inhibition, each
+    population its own τ and input weight, stepped together for 100 ms:
+    population-steps per second. --sweep repeats (b) at 60, 150, 200 and 300 cells;
+    --engine sparse measures the generic engine instead of the batched one.
     Target: >= 0.5 M.
 
-Run: ``.venv/bin/python benchmarks/popnet_bench.py [--cells 1250] [--pops 1000]``
+Run: ``.venv/bin/python benchmarks/popnet_bench.py [--cells 1250] [--pops 1000]
+[--pop-cells 300] [--sweep] [--engine auto|batched|sparse]``
 """
 from __future__ import annotations
 
@@ -70,13 +74,15 @@ def sparse_single(pop: Population, steps: int) -> tuple[float, float]:
     return float(res.rates[-1, 0]), steps / (time.perf_counter() - t0)
 
 
-def many_populations(npop: int, duration: float, dv: float) -> float:
+def many_populations(npop: int, duration: float, cells: int, engine: str = "auto") -> float:
+    """Population-steps per second of ``npop`` populations of ``cells`` cells."""
     rng = np.random.default_rng(0)
+    dv = (THETA + 10.0) / cells
     pops = [Population(f"p{i}", tau_m=rng.uniform(10, 30), threshold=THETA, v_min=-10.0, dv=dv)
             for i in range(npop)]
     conns = [Connection("x", f"p{i}", 100, rng.uniform(0.5, 1.5), 1.0) for i in range(npop)]
     conns += [Connection(f"p{i}", f"p{(i + 1) % npop}", 50, -0.5, 2.0) for i in range(npop)]
-    solver = DensitySolver(pops, conns, [ExternalPopulation("x", 10.0)], dt=DT)
+    solver = DensitySolver(pops, conns, [ExternalPopulation("x", 10.0)], dt=DT, engine=engine)
     solver.run(10 * DT)
     t0 = time.perf_counter()
     solver.run(duration)
@@ -88,7 +94,10 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--cells", type=int, default=1250, help="voltage cells of the single population")
     ap.add_argument("--pops", type=int, default=1000, help="populations in part (b)")
-    ap.add_argument("--pop-dv", type=float, default=0.5, help="dv (mV) of the populations in (b)")
+    ap.add_argument("--pop-cells", type=int, default=300, help="voltage cells per population in (b)")
+    ap.add_argument("--sweep", action="store_true", help="(b) at 60, 150, 200 and 300 cells")
+    ap.add_argument("--engine", default="auto", choices=["auto", "batched", "sparse"],
+                    help="density engine for (b)")
     ap.add_argument("--ref-steps", type=int, default=200, help="steps timed for the dense reference")
     args = ap.parse_args()
 
@@ -104,10 +113,10 @@ def main() -> None:
     print(f"    DensitySolver:   {ours_speed:10.1f} steps/s   rate after {args.ref_steps * DT:g} ms "
           f"= {ours_rate_short:.4f} Hz (relative difference {agree:.2%}); steady {ours_rate:.4f} Hz")
     print(f"    ratio: {ours_speed / ref_speed:.1f}x  (target >= 20x)")
-    rate = many_populations(args.pops, 100.0, args.pop_dv)
-    cells = int(round((THETA + 10.0) / args.pop_dv))
-    print(f"(b) {args.pops} populations x {cells} cells stepped together: {rate / 1e6:.3f} M population-steps/s"
-          f"  ratio to target 0.5 M: {rate / 5e5:.2f}")
+    for cells in ((60, 150, 200, 300) if args.sweep else (args.pop_cells,)):
+        rate = many_populations(args.pops, 100.0, cells, args.engine)
+        print(f"(b) {args.pops} populations x {cells} cells stepped together ({args.engine} engine): "
+              f"{rate / 1e6:.3f} M population-steps/s  ratio to target 0.5 M: {rate / 5e5:.2f}")
 
 
 if __name__ == "__main__":

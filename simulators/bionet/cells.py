@@ -10,6 +10,8 @@ BMTK), ``hoc:<Template>`` (a template from ``templates_dir``, called with the JS
 the morphology path, else with nothing; it must expose ``all``), ``single_compartment`` (one soma
 section; its JSON gives ``L``/``diam`` µm (default 20), ``insert`` (mechanism names) and section or range
 values such as ``cm``, ``Ra``, ``gnabar_hh``, or an Allen perisomatic fit), and ``nrn:IntFire1/2/4``.
+Point neurons of other simulators (``nest:iaf_psc_delta``) run as the artificial cell that
+``point_translation.py`` declares for them, with their own parameters (NEST names and units).
 """
 from __future__ import annotations
 
@@ -19,8 +21,8 @@ from typing import Any
 
 import numpy as np
 
-from bmtk_like.errors import SimulationError
-from simulators.bionet import biophysics
+from bmtk_like.errors import ModelTranslationError, SimulationError
+from simulators.bionet import biophysics, point_translation
 from simulators.bionet.values import optional_text
 from simulators.bionet.morphology import MorphologyTemplate, instantiate, load_template, template_from_sections
 
@@ -45,6 +47,8 @@ class Cell:
     position: np.ndarray = field(default_factory=lambda: np.zeros(3))
     rotation: np.ndarray = field(default_factory=lambda: np.zeros(3))
     detector: Any = None
+    initial_state: dict = field(default_factory=dict)   # set after finitialize (translated point neurons)
+    weight_per_unit: float = 1.0                         # NetCon weight per unit of an incoming edge's weight
 
     def __str__(self) -> str:
         return f"{self.population}[{self.node_id}]"
@@ -70,6 +74,9 @@ class CellModel:
     hoc_args: tuple = ()
     artificial: str | None = None
     params: dict = field(default_factory=dict)
+    translation: point_translation.PointTranslation | None = None   # a translated point neuron's table entry
+    translated: point_translation.ArtificialCellSpec | None = None  # ... and its node type's values
+    params_file: str | None = None
 
     @property
     def mechanisms(self) -> set[str]:
@@ -99,11 +106,11 @@ def resolve_model(node_type: dict, components: dict, dL: float, who: str) -> Cel
     dyn_name = optional_text(node_type.get("dynamics_params"))
     directive, _, name = template.partition(":")
     if model_type in ("point_neuron",) or (directive == "nrn" and name in INTFIRE_MODELS):
-        if directive != "nrn" or name not in INTFIRE_MODELS:
-            raise SimulationError(f"{who}: model_template {template!r} cannot run on NEURON; point neurons "
-                                  f"need one of {['nrn:' + m for m in INTFIRE_MODELS]}")
-        params = _load_json(_component(components, "point_neuron_models_dir", who), dyn_name, who) if dyn_name else {}
-        return CellModel("artificial", who, artificial=name, params=params)
+        if directive == "nrn" and name in INTFIRE_MODELS:
+            params = _load_json(_component(components, "point_neuron_models_dir", who), dyn_name, who) \
+                if dyn_name else {}
+            return CellModel("artificial", who, artificial=name, params=params)
+        return _translated_point_model(template, dyn_name, components, who)
     if model_type != "biophysical":
         raise SimulationError(f"{who}: model_type {model_type!r} cannot be simulated by bionet; use "
                               "biophysical, point_neuron (nrn:IntFire1/2/4) or virtual")
@@ -152,9 +159,45 @@ def resolve_model(node_type: dict, components: dict, dL: float, who: str) -> Cel
     return CellModel("biophysical", who, template=load_template(swc, axon, dL), program=program)
 
 
+def _translated_point_model(template: str, dyn_name: str | None, components: dict, who: str) -> CellModel:
+    """A point neuron of another simulator as the NEURON artificial cell ``point_translation`` declares."""
+    from simulators.core.levels import split_template
+    engine, model = split_template(template)
+    translation = point_translation.find_translation(engine, model)
+    if translation is None:
+        why = point_translation.refusal(engine, model)
+        if why is not None:
+            raise ModelTranslationError(f"{who}: model_template {template!r} cannot run on NEURON: {why}")
+        known = [f"nrn:{m}" for m in INTFIRE_MODELS] + sorted({f"{t.source} (runs as {t.neuron_model})"
+                                                               for t in point_translation.TRANSLATIONS.values()})
+        raise ModelTranslationError(f"{who}: model_template {template!r} cannot run on NEURON; point neurons need "
+                                    f"one of: {', '.join(known)}; or run it on NEST")
+    params = _load_json(_component(components, "point_neuron_models_dir", who), dyn_name, who) if dyn_name else {}
+    spec = point_translation.translate(translation, params, who, dyn_name)
+    return CellModel("artificial", who, artificial=spec.neuron_model, params=params, translation=translation,
+                     translated=spec, params_file=dyn_name)
+
+
+def _build_translated(model: CellModel, cell: Cell, overrides: dict | None) -> Cell:
+    """An artificial cell with its node type's translated values (per-node ``overrides`` in source units)."""
+    from neuron import h
+    spec = model.translated
+    if overrides:
+        spec = point_translation.translate(model.translation, {**model.params, **overrides},
+                                           f"{model.description}, node {cell.node_id}", model.params_file)
+    cell.hobj = getattr(h, spec.neuron_model)()
+    for key, value in spec.parameters.items():
+        setattr(cell.hobj, key, value)
+    cell.initial_state = dict(spec.initial_state)
+    cell.weight_per_unit = spec.weight_per_unit
+    return cell
+
+
 def build_cell(model: CellModel, cell: Cell, overrides: dict | None, templates_dir: Path | None) -> Cell:
     """Create the NEURON objects of ``cell`` following ``model``; per-node ``overrides`` last."""
     from neuron import h
+    if model.translation is not None:
+        return _build_translated(model, cell, overrides)
     if model.kind == "artificial":
         cell.hobj = getattr(h, model.artificial)()
         for key, value in {**model.params, **(overrides or {})}.items():

@@ -44,6 +44,12 @@ def prepare_environment(cfg) -> None:
         pass
 
 
+def _set_initial_states(cells: list) -> None:
+    for cell in cells:
+        for key, value in cell.initial_state.items():
+            setattr(cell.hobj, key, value)
+
+
 class BioNetwork:
     """Cells, synapses and spike sources of one config on this rank."""
 
@@ -68,6 +74,8 @@ class BioNetwork:
         self._model_of_node: dict[str, np.ndarray] = {}
         self._local_ids: dict[str, np.ndarray] = {}
         self._artificial: dict[str, np.ndarray] = {}
+        self._translated: dict[str, np.ndarray] = {}        # point neurons of other simulators (IntFire1...)
+        self._weight_per_unit: dict[str, np.ndarray] = {}   # NetCon weight per unit of edge weight, per node
         self._keep: list = []                     # NEURON objects that must stay alive
         self.synapses: list = []                  # point processes made for edges
         self.netcons: list = []                   # one NetCon per synapse / artificial-cell edge
@@ -97,6 +105,14 @@ class BioNetwork:
     def artificial_mask(self, population: str, node_ids: np.ndarray) -> np.ndarray:
         """Mask of ``node_ids`` of ``population`` that are artificial (IntFire) cells."""
         return self._artificial[population][node_ids]
+
+    def translated_mask(self, population: str, node_ids: np.ndarray) -> np.ndarray:
+        """Mask of ``node_ids`` of ``population`` that are translated point neurons (see ``point_translation``)."""
+        return self._translated[population][node_ids]
+
+    def weight_per_unit(self, population: str, node_ids: np.ndarray) -> np.ndarray:
+        """NetCon weight per unit of edge weight onto ``node_ids`` (1 except for translated point neurons)."""
+        return self._weight_per_unit[population][node_ids]
 
     def cell(self, population: str, node_id: int) -> Cell:
         """The local cell ``node_id`` of ``population``; SimulationError if it is not on this rank."""
@@ -160,6 +176,8 @@ class BioNetwork:
             raw, inverse = np.unique(pop.column("model_type").astype(str), return_inverse=True)
             model_types = np.array([normalize_model_type(t) for t in raw])[inverse.reshape(-1)]
             self._artificial[name] = np.zeros(pop.size, dtype=bool)
+            self._translated[name] = np.zeros(pop.size, dtype=bool)
+            self._weight_per_unit[name] = np.ones(pop.size)
             virtual = model_types == "virtual"
             local = pop.node_ids[(~virtual) & ((self.gid_offset[name] + pop.node_ids) % self.nhost == self.rank)]
             self._local_ids[name] = np.sort(local)
@@ -186,6 +204,8 @@ class BioNetwork:
                 self._model_list.append(model)
                 if model.kind == "artificial":
                     self._artificial[name][members] = True
+                if model.translation is not None:
+                    self._translated[name][members] = True
             self._model_of_node[name] = model_of_node
 
     def _load_mechanisms(self) -> None:
@@ -199,7 +219,9 @@ class BioNetwork:
         mechanisms.ensure_mechanisms(needed, Path(mech_dir) if mech_dir is not None else None)
 
     def _create_cells(self) -> None:
+        from neuron import h
         templates_dir = self.circuit.components.get("templates_dir")
+        with_state: list[Cell] = []
         for name, pop in self.circuit.nodes.items():
             local = self._local_ids[name]
             if not local.size:
@@ -219,6 +241,11 @@ class BioNetwork:
                 build_cell(self._model_list[self._model_of_node[name][node_id]], cell, overrides, templates_dir)
                 self._register(cell)
                 self.cells[gid] = cell
+                self._weight_per_unit[name][node_id] = cell.weight_per_unit
+                if cell.initial_state:
+                    with_state.append(cell)
+        if with_state:      # after the INITIAL blocks of finitialize (IntFire1's sets m = 0)
+            self._keep.append(h.FInitializeHandler(1, lambda: _set_initial_states(with_state)))
 
     def _register(self, cell: Cell) -> None:
         from neuron import h

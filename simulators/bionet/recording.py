@@ -8,12 +8,15 @@ writes them, so memory is bounded by the block size. Report frame k holds the va
 """
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import numpy as np
 
 from bmtk_like.errors import SimulationError
 from simulators.bionet import parallel
+
+log = logging.getLogger("bmtk_like.simulation")
 
 
 class SpikeRecorder:
@@ -111,7 +114,13 @@ class MembraneReport:
         self.local: dict[str, dict] = {}
         for pop, ids in report_cells(network, spec.cells).items():
             node_ids, counts, sec_ids, xs, vecs = [], [], [], [], []
-            for cell in network.local_cells(pop, ids):
+            cells = network.local_cells(pop, ids)
+            artificial = [cell.node_id for cell in cells if cell.is_artificial]
+            if artificial and type(self) is MembraneReport:
+                log.warning("%s: %d artificial cells (IntFire, e.g. translated nest: point neurons) of population "
+                            "%s are left out (node ids %s...): NEURON keeps no per-step state for them; use their "
+                            "spikes, or run on NEST to record V_m", who, len(artificial), pop, artificial[:5])
+            for cell in cells:
                 if cell.is_artificial:
                     continue
                 sids, cxs, refs = self._elements(cell, spec, who)

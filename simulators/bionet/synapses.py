@@ -9,7 +9,11 @@ Semantics (BMTK BioNet's):
   cell, edge populations in config order (recurrent first, then virtual sources), edges in file order.
 - An edge onto an artificial cell (IntFire) is one NetCon of weight ``w·nsyns·sign`` (``sign`` from
   the synapse JSON, default +1).
-``w`` is ``syn_weight`` or the edge type's ``weight_function``; delays are in ms.
+- An edge onto a translated point neuron (``nest:iaf_psc_delta`` run as IntFire1) is one NetCon of
+  weight ``w·nsyns / (V_th − E_L)``: ``w`` is the signed NEST weight (a PSP jump in mV) and a synapse
+  JSON ``sign`` is refused (see ``point_translation``).
+``w`` is ``syn_weight`` or the edge type's ``weight_function``; delays are in ms. An edge type whose
+``model_template`` is ``static_synapse`` (NEST's) has no point process: it can only target artificial cells.
 Linear synapses (Exp2Syn, ExpSyn) of one edge type at the same segment share one point process
 (exact: their conductances add), which saves set-up and run time.
 """
@@ -29,6 +33,8 @@ LINEAR_SYNAPSES = {"Exp2Syn", "ExpSyn"}
 SHARE_LINEAR_SYNAPSES = True
 """Merge linear synapses of one edge type at one segment; False makes one point process per synapse (BMTK)."""
 _NAME_ALIASES = {"exp2syn": "Exp2Syn", "expsyn": "ExpSyn"}
+STATIC_SYNAPSES = {"static_synapse", "nest:static_synapse"}
+"""NEST's static synapse: onto an artificial cell it is the NetCon itself (weight and delay, no dynamics)."""
 _PARAM_ALIASES = {"erev": "e"}
 
 
@@ -58,6 +64,7 @@ class SynapseModel:
     params: dict
     sign: float
     who: str
+    has_sign: bool = False            # the synapse JSON sets 'sign'
 
     def make(self, segment):
         from neuron import h
@@ -88,12 +95,14 @@ def synapse_model(edge_type_row: dict, components: dict, who: str) -> SynapseMod
     numeric = {k: float(v) for k, v in params.items()
                if isinstance(v, (int, float)) and k not in ("sign",) and not isinstance(v, bool)}
     template = optional_text(edge_type_row.get("model_template"))
+    if template is not None and template.lower() in STATIC_SYNAPSES:
+        template = None                   # a plain NetCon: only onto artificial cells (checked when made)
     if template is not None:
         template = _NAME_ALIASES.get(template.lower(), template.split(":")[-1])
         if not hasattr(h, template):
             raise SimulationError(f"{who}: synapse model_template {template!r} is not a NEURON point process; "
                                   "use Exp2Syn, ExpSyn or add its .mod file to components.mechanisms_dir")
-    return SynapseModel(template, numeric, sign, who)
+    return SynapseModel(template, numeric, sign, who, "sign" in params)
 
 
 @dataclass
@@ -155,9 +164,13 @@ def plan_edges(network, ordered_edges: list, draw_state: dict) -> SynapsePlan:
         # artificial targets and preselected locations: one row per edge
         one_row = artificial | preselected
         signs = np.array([m.sign for m in models])[midx]
+        translated = network.translated_mask(edges.target_population, trg)
+        if translated.any():
+            _refuse_sign(edges, models, midx[translated])
         sec_id = np.asarray(cols[sec_col], np.int64) if preselected else np.full(index.size, -1, np.int64)
         sec_x = np.asarray(cols[pos_col], np.float64) if preselected else np.full(index.size, 0.5)
-        row_weight = weight * nsyns * np.where(artificial, signs, 1.0)
+        row_weight = weight * nsyns * np.where(artificial & ~translated, signs, 1.0) \
+            * network.weight_per_unit(edges.target_population, trg)
         sel = np.flatnonzero(one_row)
         parts.append(dict(target_gid=target_gid[sel], source_gid=source_gid[sel],
                           sec_id=np.where(artificial[sel], -1, sec_id[sel]), sec_x=sec_x[sel],
@@ -171,6 +184,16 @@ def plan_edges(network, ordered_edges: list, draw_state: dict) -> SynapsePlan:
         return SynapsePlan(empty_i, empty_i, empty_i, empty_f, empty_f, empty_f, empty_i, models)
     cat = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
     return SynapsePlan(models=models, **cat)
+
+
+def _refuse_sign(edges, models: list, used: np.ndarray) -> None:
+    """Edges onto translated point neurons carry signed NEST weights: a synapse JSON ``sign`` would flip them."""
+    for k in np.unique(used):
+        if models[k].has_sign:
+            raise SimulationError(f"{models[k].who}: its synapse JSON sets 'sign', but its targets in population "
+                                  f"{edges.target_population} are NEST point neurons run as IntFire1, whose edge "
+                                  "weights are signed PSP jumps (mV) as on NEST; remove 'sign' from the JSON and "
+                                  "give inhibitory edges a negative syn_weight")
 
 
 def _weights(network, edges, cols: dict, src: np.ndarray, trg: np.ndarray) -> np.ndarray:

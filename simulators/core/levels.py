@@ -10,6 +10,9 @@ The one place where a node type's columns are read to decide how it runs:
   A ``biophysical`` node type can run on NEST only through these columns.
 - The population level groups nodes by :data:`DEFAULT_POPULATION_KEY`
   (``pop_name``), configurable per call.
+- A ``point_neuron`` whose model belongs to another simulator runs on NEURON as the
+  artificial cell declared in ``simulators/bionet/point_translation.py`` (the one
+  table of NEURON translations: ``nest:iaf_psc_delta`` -> ``IntFire1``, exact).
 """
 from __future__ import annotations
 

@@ -105,8 +105,12 @@ def as_distribution(spec: DistributionLike, what: str = "weight") -> Discrete:
 def split_on_grid(dist: Discrete, step: float) -> tuple[np.ndarray, np.ndarray]:
     """Offsets (integers, in units of ``step``) and probabilities of ``dist`` after
     splitting every value between its two neighbouring grid points so that the
-    mean is exact. Duplicate offsets are merged; zero-probability ones dropped."""
+    mean is exact. Duplicate offsets are merged; zero-probability ones dropped.
+    A value within rounding (1e-12 relative) of a grid point is that grid point, so
+    −0.5 mV on a 0.1 mV grid is 5 cells, not 6 cells with probability 1e-15."""
     x = dist.values / step
+    nearest = np.round(x)
+    x = np.where(np.abs(x - nearest) <= 1e-12 * np.maximum(np.abs(x), 1.0), nearest, x)
     lo = np.floor(x)
     frac = x - lo
     offsets = np.concatenate([lo, lo + 1]).astype(np.int64)

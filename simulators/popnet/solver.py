@@ -16,10 +16,12 @@ density stays non-negative for any dt (dt is not bound by dv). The mass that
 reaches a population's sink during a step is its firing probability; it re-enters
 at reset after the refractory period (a ring buffer of outgoing flux).
 
-All populations share one state vector (cells of every population, then one
-sink per population) and one CSR matrix Q̄ whose values are refreshed each step
-from the per-connection rates with one sparse product. Delays are a ring buffer
-of past rates. Units at this API: ms, mV, Hz.
+The engines hold the densities: :mod:`engine_batched` when every population
+shares one voltage grid (rows of one 2-D buffer, jumps as row-scaled shifted
+adds), :mod:`engine_sparse` otherwise (one state vector, one CSR matrix Q̃
+refreshed each step). This module validates the network, keeps the delay ring
+buffer of past rates and the refractory ring, and reports rates. Units at this
+API: ms, mV, Hz.
 """
 from __future__ import annotations
 
@@ -27,11 +29,12 @@ from dataclasses import dataclass, field
 from typing import Callable, Sequence, Union
 
 import numpy as np
-import scipy.sparse as sp
 
 from bmtk_like.errors import SimulationError
 from simulators.popnet import distributions as dists
-from simulators.popnet.operators import VoltageGrid, jump_coo, leak_map
+from simulators.popnet.engine_batched import BatchedEngine
+from simulators.popnet.engine_sparse import SparseEngine
+from simulators.popnet.operators import VoltageGrid
 
 RateLike = Union[float, Callable[[np.ndarray], np.ndarray], tuple]
 
@@ -112,45 +115,26 @@ class RateResult:
         return self.rates[:, self.names.index(name)]
 
 
-def _uniformization_terms(x: np.ndarray, tol: float) -> tuple[int, np.ndarray]:
-    """Number of terms M and the per-population weight of the last term.
-
-    The jump step is Σ_{m<M} Poisson(m; x)·Q̄ᵐ p + tail·Q̄ᴹ p with tail = Σ_{m>=M}
-    Poisson(m; x), M the smallest count whose neglected tail is below ``tol``.
-    With Q̃ = x·Q̄ this is e^{-x}[Σ_{m<M} Q̃ᵐp/m! + ratio·Q̃ᴹp/M!] where
-    ratio = Σ_{j>=0} xʲ M!/(M+j)! (summed directly: no cancellation)."""
-    xmax = float(x.max(initial=0.0))
-    if xmax > 500:
-        raise SimulationError(f"total input rate × dt = {xmax:.0f} jumps per step is too "
-                              f"large; use a smaller run.dt")
-    term = cum = np.exp(-xmax)
-    m = 0
-    while 1.0 - cum > tol and m < 2000:
-        m += 1
-        term *= xmax / m
-        cum += term
-    m = max(m, 1)
-    ratio = np.ones_like(x)
-    t = np.ones_like(x)
-    for j in range(1, 200):
-        t = t * x / (m + j)
-        ratio += t
-        if float(t.max(initial=0.0)) < 1e-17:
-            break
-    return m, ratio
+ENGINES = ("auto", "batched", "sparse")
 
 
 class DensitySolver:
     """Steps internal populations driven by external ones and by each other.
 
-    ``dt`` in ms; ``jump_tol`` bounds the neglected Poisson tail per step."""
+    ``dt`` in ms; ``jump_tol`` bounds the neglected Poisson tail per step;
+    ``engine``: "batched" (populations sharing one voltage grid, see
+    :mod:`engine_batched`), "sparse" (any grids, :mod:`engine_sparse`) or "auto"
+    (batched when every population has the same grid). Both give the same rates
+    to rounding."""
 
     def __init__(self, populations: Sequence[Population],
                  connections: Sequence[Connection],
                  externals: Sequence[ExternalPopulation] = (),
-                 dt: float = 0.1, jump_tol: float = 1e-9) -> None:
+                 dt: float = 0.1, jump_tol: float = 1e-9, engine: str = "auto") -> None:
         if not dt > 0:
             raise SimulationError(f"dt must be > 0 ms, got {dt}")
+        if engine not in ENGINES:
+            raise SimulationError(f"density solver: engine '{engine}' is not one of {ENGINES}")
         self.populations, self.externals = list(populations), list(externals)
         self.connections, self.dt, self.jump_tol = list(connections), float(dt), jump_tol
         self.names = [p.name for p in self.populations]
@@ -162,22 +146,27 @@ class DensitySolver:
             raise SimulationError(f"population names must be unique; got {sources}")
         self._src_index = {name: i for i, name in enumerate(sources)}
         self.grids = [p.grid() for p in self.populations]
-        sizes = np.array([g.n for g in self.grids], dtype=np.int64)
-        self.offsets = np.concatenate([[0], np.cumsum(sizes)])
-        self.n_cells = int(self.offsets[-1])
-        npop = len(self.populations)
-        self._pop_of_state = np.concatenate([np.repeat(np.arange(npop), sizes), np.arange(npop)])
-        self._build_connections()
-        self._build_reset()
-        leaks = [leak_map(g, p.tau_m, self.dt / 2) for g, p in zip(self.grids, self.populations)]
-        self._leak_half = sp.block_diag(leaks, format="csr") if leaks else None
+        self.n_cells = sum(g.n for g in self.grids)
+        kernels = self._build_connections()
+        self._build_refractory()
+        taus = [p.tau_m for p in self.populations]
+        shape = {(g.v_min, g.threshold, g.dv) for g in self.grids}
+        if engine == "batched" and len(shape) > 1:
+            raise SimulationError("density solver: engine 'batched' needs every population on the "
+                                  "same voltage grid (v_min, threshold, dv); use 'sparse'")
+        if engine == "sparse" or len(shape) > 1:
+            self.engine = SparseEngine(self.grids, taus, kernels, self.dt, jump_tol)
+        else:
+            resets = [p.v_reset for p in self.populations]
+            self.engine = BatchedEngine(self.grids[0], taus, resets, kernels, self.dt, jump_tol)
         self.reset_state()
 
     # ------------------------------------------------------------------ setup
-    def _build_connections(self) -> None:
-        npop, n_all = len(self.populations), self.n_cells + len(self.populations)
-        rows, cols, vals, kk = [], [], [], []
-        tgt, pair_conn, pair_src, pair_delay, pair_w = [], [], [], [], []
+    def _build_connections(self) -> list:
+        """Validate the connections; return one jump kernel (target, cell offsets,
+        probabilities) per connection and set up the delay ring buffer."""
+        npop = len(self.populations)
+        kernels, tgt, pair_conn, pair_src, pair_delay, pair_w = [], [], [], [], [], []
         for k, c in enumerate(self.connections):
             where = f"connection {c.source} -> {c.target}"
             if c.target not in self.names:
@@ -189,13 +178,8 @@ class DensitySolver:
             if not np.isfinite(c.nsyns) or c.nsyns < 0:
                 raise SimulationError(f"{where}: nsyns must be >= 0, got {c.nsyns}")
             p = self.names.index(c.target)
-            g = self.grids[p]
-            offs, probs = dists.split_on_grid(dists.as_distribution(c.weight, f"{where} weight"), g.cell)
-            r, cl, v = jump_coo(g, offs, probs)
-            rows.append(np.where(r >= g.n, self.n_cells + p, r + self.offsets[p]))
-            cols.append(cl + self.offsets[p])
-            vals.append(v)
-            kk.append(np.full(r.size, k))
+            weight = dists.as_distribution(c.weight, f"{where} weight")
+            kernels.append((p, *dists.split_on_grid(weight, self.grids[p].cell)))
             tgt.append(p)
             delay = dists.as_distribution(c.delay, f"{where} delay")
             if np.any(delay.values < 0):
@@ -208,43 +192,25 @@ class DensitySolver:
             pair_src.append(np.full(d_steps.size, src))
             pair_delay.append(d_steps)
             pair_w.append(d_probs * c.nsyns)
-        kconst = len(self.connections)   # the sinks keep their mass: Q̃[s, s] = x of the population
-        sinks = np.arange(self.n_cells, n_all)
-        rows.append(sinks), cols.append(sinks), vals.append(np.ones(npop))
-        kk.append(kconst + np.arange(npop))
-        rows, cols, vals, kk = (np.concatenate(a) for a in (rows, cols, vals, kk))
-        lin = rows.astype(np.int64) * n_all + cols
-        uniq, inv = np.unique(lin, return_inverse=True)
-        urows, ucols = uniq // n_all, uniq % n_all
-        indptr = np.searchsorted(urows, np.arange(n_all + 1)).astype(np.int64)
-        self._mix = sp.csr_matrix((vals, (inv, kk)), shape=(uniq.size, kconst + npop))
-        self._qbar = sp.csr_matrix((np.zeros(uniq.size), ucols, indptr), shape=(n_all, n_all))
-        self._coef = np.zeros(kconst + npop)
         self._conn_target = np.array(tgt, dtype=np.int64)
-        cat = (lambda a, t: np.concatenate(a).astype(t) if a else np.zeros(0, t))
-        self._pair_conn, self._pair_src = cat(pair_conn, np.int64), cat(pair_src, np.int64)
-        self._pair_delay, self._pair_w = cat(pair_delay, np.int64), cat(pair_w, float)
+        self._pair_conn, self._pair_src = _cat(pair_conn, np.int64), _cat(pair_src, np.int64)
+        self._pair_delay, self._pair_w = _cat(pair_delay, np.int64), _cat(pair_w, float)
         self._hist_len = int(self._pair_delay.max(initial=0)) + 1
+        return kernels
 
-    def _build_reset(self) -> None:
-        idx, w, pop = [], [], []
+    def _build_refractory(self) -> None:
         ref_steps, ref_w, ref_pop = [], [], []
-        for p, (pop_, g) in enumerate(zip(self.populations, self.grids)):
-            cells, weights = g.split_point(g.v_reset)
-            idx.append(cells + self.offsets[p]), w.append(weights), pop.append(np.full(cells.size, p))
-            d, dp = dists.split_on_grid(dists.delta(pop_.t_ref), self.dt)
+        for p, pop in enumerate(self.populations):
+            d, dp = dists.split_on_grid(dists.delta(pop.t_ref), self.dt)
             ref_steps.append(d), ref_w.append(dp), ref_pop.append(np.full(d.size, p))
-        cat = (lambda a, t: np.concatenate(a).astype(t) if a else np.zeros(0, t))
-        self._reset_idx, self._reset_w, self._reset_pop = cat(idx, np.int64), cat(w, float), cat(pop, np.int64)
-        self._ref_steps, self._ref_w = cat(ref_steps, np.int64), cat(ref_w, float)
-        self._ref_pop = cat(ref_pop, np.int64)
+        self._ref_steps, self._ref_w = _cat(ref_steps, np.int64), _cat(ref_w, float)
+        self._ref_pop = _cat(ref_pop, np.int64)
         self._ref_len = int(self._ref_steps.max(initial=0)) + 1
 
     def reset_state(self) -> None:
         """All mass at reset, no history, t = 0."""
         npop = len(self.populations)
-        self.state = np.zeros(self.n_cells + npop)
-        np.add.at(self.state, self._reset_idx, self._reset_w)
+        self.engine.reset()
         self.history = np.zeros((self._hist_len, npop + len(self.externals)))   # per ms
         self.refractory = np.zeros((self._ref_len, npop))
         self.step_count = 0
@@ -254,6 +220,12 @@ class DensitySolver:
     def time(self) -> float:
         """Current time in ms."""
         return self.step_count * self.dt
+
+    @property
+    def state(self) -> np.ndarray:
+        """Probability per cell of every population (in order), then one sink
+        per population (empty between steps)."""
+        return self.engine.state_vector()
 
     def input_rates(self) -> np.ndarray:
         """λ per connection (jumps per ms per target cell) for the current step."""
@@ -273,32 +245,14 @@ class DensitySolver:
         npop, dt = len(self.populations), self.dt
         n = self.step_count
         self.history[n % self._hist_len, npop:] = ext_rates_per_ms
-        lam = self.input_rates()
-        x_pop = np.bincount(self._conn_target, weights=lam, minlength=npop) * dt
-        self._coef[:len(lam)] = lam * dt
-        self._coef[len(lam):] = x_pop
-        self._qbar.data[:] = self._mix @ self._coef          # Q̃ = x·Q̄, per population
-        nterms, ratio = _uniformization_terms(x_pop, self.jump_tol)
-        v = self.state
-        v[:self.n_cells] = self._leak_half @ v[:self.n_cells]
-        y = v.copy()
-        for m in range(1, nterms):
-            v = self._qbar @ v
-            v *= 1.0 / m
-            y += v
-        v = self._qbar @ v
-        v *= 1.0 / nterms
-        y += ratio[self._pop_of_state] * v
-        y *= np.exp(-x_pop)[self._pop_of_state]
-        fired = y[self.n_cells:].copy()
-        y[self.n_cells:] = 0.0
-        y[:self.n_cells] = self._leak_half @ y[:self.n_cells]
+        x_conn = self.input_rates() * dt
+        x_pop = np.bincount(self._conn_target, weights=x_conn, minlength=npop)
+        fired = self.engine.advance(x_conn, x_pop)
         ring = (n + self._ref_steps) % self._ref_len
         np.add.at(self.refractory, (ring, self._ref_pop), fired[self._ref_pop] * self._ref_w)
         released = self.refractory[n % self._ref_len].copy()
         self.refractory[n % self._ref_len] = 0.0
-        y[self._reset_idx] += released[self._reset_pop] * self._reset_w
-        self.state = y
+        self.engine.inject(released)
         rate = fired / dt
         self.history[n % self._hist_len, :npop] = rate
         self.step_count += 1
@@ -329,9 +283,12 @@ class DensitySolver:
             raise SimulationError(f"no internal population '{name}'; known: {self.names}")
         p = self.names.index(name)
         g = self.grids[p]
-        return g.centers, self.state[self.offsets[p]:self.offsets[p + 1]] / g.cell
+        return g.centers, self.engine.cells(p) / g.cell
 
     def total_mass(self) -> np.ndarray:
         """Probability mass per population: density + neurons in refractory period."""
-        cells = np.add.reduceat(self.state[:self.n_cells], self.offsets[:-1])
-        return cells + self.refractory.sum(axis=0)
+        return self.engine.cell_mass() + self.refractory.sum(axis=0)
+
+
+def _cat(parts: list, dtype) -> np.ndarray:
+    return np.concatenate(parts).astype(dtype) if parts else np.zeros(0, dtype)
