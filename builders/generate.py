@@ -10,6 +10,7 @@ result does not depend on the order or process in which blocks run:
 from __future__ import annotations
 
 import random
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,7 +18,7 @@ import numpy as np
 
 from bmtk_like.errors import BuilderError
 from builders.connection_map import ConnectionMap
-from builders.node_table import Node, NodeArrays, NodeTable
+from builders.node_table import Node, NodeArrays, NodeTable, UnknownNodeProperty
 from builders.rules import RULES, AllToAll, ConnectionRule, is_vectorised, _share_of_block
 from builders import placement as placement_mod
 
@@ -222,17 +223,35 @@ def _seed_legacy(rng: np.random.Generator) -> None:
     random.seed(value)
 
 
+@contextmanager
+def _naming_the_edge_type(cm, rule, what: str):
+    """A bmtk callable that reads a property the nodes lack: say which edge type and callable."""
+    try:
+        yield
+    except UnknownNodeProperty as exc:
+        name = getattr(rule, "__name__", type(rule).__name__)
+        raise BuilderError(f"{cm.describe()}: {what} {name!r}: {exc}") from None
+
+
 def _per_pair(cm, rule, sources: NodeArrays, targets: NodeArrays, rng, state):
     """bmtk's per-pair callable (slow path), with bmtk's iterator semantics."""
     params = cm.connector_params
     if cm.iterator == "one_to_all":
         return _share_of_block(state, targets)
     _seed_legacy(rng)
-    src_table, trg_table = sources.table, targets.table
-    source_nodes = [Node(src_table, i) for i in sources.node_ids]
+    source_nodes = [Node(sources.table, i) for i in sources.node_ids]
+    with _naming_the_edge_type(cm, rule, "connection_rule"):
+        src_out, trg_out, n_out = _per_pair_loop(cm, rule, sources, targets, source_nodes, params)
+    if not src_out:
+        return np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, np.int64)
+    return np.concatenate(src_out), np.concatenate(trg_out), np.concatenate(n_out)
+
+
+def _per_pair_loop(cm, rule, sources: NodeArrays, targets: NodeArrays, source_nodes: list, params: dict):
+    """Call ``rule`` per target (all_to_one) or per pair; lists of source ids, target ids, nsyns per target."""
     src_out, trg_out, n_out = [], [], []
     for t in targets.node_ids:
-        target_node = Node(trg_table, t)
+        target_node = Node(targets.table, t)
         if cm.iterator == "all_to_one":
             counts = rule(source_nodes, target_node, **params)
             counts = np.asarray([0 if c is None else c for c in counts])
@@ -245,9 +264,7 @@ def _per_pair(cm, rule, sources: NodeArrays, targets: NodeArrays, rng, state):
         src_out.append(sources.node_ids[hit])
         trg_out.append(np.full(hit.size, t, dtype=np.int64))
         n_out.append(counts[hit])
-    if not src_out:
-        return np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, np.int64)
-    return np.concatenate(src_out), np.concatenate(trg_out), np.concatenate(n_out)
+    return src_out, trg_out, n_out
 
 
 def _one_to_all_pairs(cm, rule, sources: NodeArrays, targets: NodeArrays, rng):
@@ -256,7 +273,8 @@ def _one_to_all_pairs(cm, rule, sources: NodeArrays, targets: NodeArrays, rng):
     target_nodes = [Node(targets.table, i) for i in targets.node_ids]
     src_out, trg_out, n_out = [], [], []
     for s in sources.node_ids:
-        counts = rule(Node(sources.table, s), target_nodes, **cm.connector_params)
+        with _naming_the_edge_type(cm, rule, "connection_rule"):
+            counts = rule(Node(sources.table, s), target_nodes, **cm.connector_params)
         counts = np.asarray([0 if c is None else c for c in counts])
         if counts.size != len(target_nodes):
             raise BuilderError(f"iterator='one_to_all' rule returned {counts.size} values for "
@@ -282,7 +300,9 @@ def _property_values(cm, spec, src, trg, source_table, target_table, rng) -> dic
         outputs = list(result) if len(names) > 1 else [result]
     elif callable(rule):
         _seed_legacy(rng)
-        rows = [rule(Node(source_table, s), Node(target_table, t), **spec.rule_params) for s, t in zip(src, trg)]
+        with _naming_the_edge_type(cm, rule, f"add_properties({names}) rule"):
+            rows = [rule(Node(source_table, s), Node(target_table, t), **spec.rule_params)
+                    for s, t in zip(src, trg)]
         outputs = [rows] if len(names) == 1 else [list(col) for col in zip(*rows)] if rows else [[]] * len(names)
     else:
         outputs = [np.full(n, rule)] if len(names) == 1 else [np.full(n, v) for v in rule]

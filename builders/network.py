@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import random
 import types
 from typing import Any
 
@@ -152,7 +153,7 @@ class NetworkBuilder:
             self._add_batch(NodeBatch(int(type_id), np.asarray(ids, dtype=np.int64), props, cols))
 
     # ------------------------------------------------------------------ edges
-    def _selection(self, spec, argument: str) -> NodeSelection:
+    def _selection(self, spec, argument: str, edge_type: str) -> NodeSelection:
         if spec is None:
             return self.nodes()
         if isinstance(spec, NodeSelection):
@@ -161,8 +162,8 @@ class NetworkBuilder:
             try:
                 return self.nodes(**spec)
             except BuilderError as exc:
-                raise BuilderError(f"add_edges {argument}={spec!r}: {exc}") from None
-        raise BuilderError(f"network '{self.name}': add_edges {argument}= must be a dict of filters or "
+                raise BuilderError(f"{edge_type}: add_edges {argument}={spec!r}: {exc}") from None
+        raise BuilderError(f"network '{self.name}': {edge_type}: add_edges {argument}= must be a dict of filters or "
                            f"net.nodes(...), got {type(spec).__name__}.")
 
     def add_edges(self, source=None, target=None, connection_rule: Any = 1, connection_params: dict | None = None,
@@ -177,11 +178,6 @@ class NetworkBuilder:
         (edge-types CSV columns), e.g. ``syn_weight``, ``delay`` (ms),
         ``dynamics_params``, ``model_template``, ``target_sections``, ``distance_range`` (µm).
         """
-        source_sel = self._selection(source, "source")
-        target_sel = self._selection(target, "target")
-        if source_sel.network is not self and target_sel.network is not self:
-            raise BuilderError(f"network '{self.name}': add_edges needs this network as source or target "
-                               f"(got {source_sel.network_name} -> {target_sel.network_name}).")
         props = dict(edge_type_properties)
         if "nsyns" in props:
             connection_rule = props.pop("nsyns")
@@ -194,6 +190,11 @@ class NetworkBuilder:
         elif int(etid) in taken:
             raise BuilderError(f"network '{self.name}': add_edges edge_type_id {etid} is already used.")
         props["edge_type_id"] = int(etid)
+        source_sel = self._selection(source, "source", f"edge type {etid}")
+        target_sel = self._selection(target, "target", f"edge type {etid}")
+        if source_sel.network is not self and target_sel.network is not self:
+            raise BuilderError(f"network '{self.name}': add_edges needs this network as source or target "
+                               f"(got {source_sel.network_name} -> {target_sel.network_name}).")
         props["source_query"] = source_sel.filter_str
         props["target_query"] = target_sel.filter_str
         cm = ConnectionMap(self, source_sel, target_sel, connection_rule, connection_params, iterator, props,
@@ -225,12 +226,20 @@ class NetworkBuilder:
         if workers < 1 or block_size < 1:
             raise BuilderError(f"network '{self.name}': build needs workers >= 1 and block_size >= 1.")
         seed = self.seed if self.seed is not None else int(np.random.randint(0, 2 ** 31 - 1))
+        # bmtk per-pair rules draw from np.random/random, which the blocks reseed; in a worker
+        # process that leaves the caller's generators alone, so they are restored here too and
+        # the script's later draws (the next builder's seed) are the same for any ``workers``.
+        np_state, py_state = np.random.get_state(), random.getstate()
         self._built = {}
-        for key in self.network_pairs():
-            cms = [cm for cm in self._connection_maps
-                   if (cm.source_network_name, cm.target_network_name) == key]
-            job = PairJob(cms, seed, block_size, morphologies_dir)
-            self._built[key] = collect_pair(job, workers)
+        try:
+            for key in self.network_pairs():
+                cms = [cm for cm in self._connection_maps
+                       if (cm.source_network_name, cm.target_network_name) == key]
+                job = PairJob(cms, seed, block_size, morphologies_dir)
+                self._built[key] = collect_pair(job, workers)
+        finally:
+            np.random.set_state(np_state)
+            random.setstate(py_state)
 
     def _require_built(self) -> None:
         if self._connection_maps and not self._built:

@@ -167,7 +167,7 @@ def _match_array(values: np.ndarray, wanted) -> np.ndarray:
             result = np.asarray(wanted(values))
             if result.dtype == bool and result.shape == values.shape:
                 return result
-        except (TypeError, ValueError):
+        except Exception:       # a per-value callable (bmtk's habit: lambda s: s.startswith("E"))
             pass
         return np.fromiter((bool(wanted(v)) for v in values), dtype=bool, count=len(values))
     if isinstance(wanted, (list, tuple, set, np.ndarray)):
@@ -216,6 +216,13 @@ class NodeArrays:
         return self.table.network_name
 
 
+class UnknownNodeProperty(BuilderError, KeyError):
+    """``node[key]`` for a property the node does not have (a KeyError, so ``node.get`` and ``in`` work)."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""
+
+
 class Node(Mapping):
     """One node as a read-only dict (bmtk's ``Node``): ``node['pop_name']``, ``node.node_id``."""
 
@@ -237,7 +244,9 @@ class Node(Mapping):
             return self.node_id
         if key == "node_type_id":
             return batch.node_type_id
-        raise KeyError(key)
+        known = sorted(set(batch.columns) | set(batch.type_props) | {"node_id", "node_type_id"})
+        raise UnknownNodeProperty(f"network '{self._table.network_name}': node {self.node_id} has no property "
+                                  f"{key!r}; its properties are {known}")
 
     def __iter__(self) -> Iterator[str]:
         return iter([k for k in self._table.column_names() if k in self])

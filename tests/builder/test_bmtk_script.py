@@ -157,6 +157,7 @@ def test_node_iteration_gives_dict_like_nodes(ei_net):
     ({"tuning_angle": lambda a: a < 180.0}, None),
     ({"ei": "e", "x": lambda x: x > 100.0}, None),
     ({"node_type_id": 101}, 20),
+    ({"pop_name": lambda name: name.startswith("E")}, 80),          # per-value callable on a type column
 ])
 def test_nodes_filters(ei_net, filters, expected):
     sel = ei_net.nodes(**filters)
@@ -206,3 +207,19 @@ def test_files_open_in_bmtk_reader(tmp_path):
         expected = sorted(table.syn_weight[table.target_node_id == 45].tolist()) if "syn_weight" in table \
             else [4.0] * int((table.target_node_id == 45).sum())
         assert seen[pair + "_weights_into_45"] == pytest.approx(expected)
+
+
+def test_callable_filter_on_a_per_node_string_column_is_called_per_value():
+    """bmtk calls a filter per value: ``lambda s: s.startswith("E")`` must not receive the whole column."""
+    net = NetworkBuilder("v1", seed=1)
+    net.add_nodes(N=3, name=["Ea", "Eb", "Ic"], model_type="point_neuron")
+    assert net.nodes(name=lambda s: s.startswith("E")).node_ids.tolist() == [0, 1]
+
+
+def test_positions_as_x_y_z_columns():
+    net = NetworkBuilder("v1", seed=1)
+    x, y, z = np.arange(4.0), np.arange(4.0) + 10, np.arange(4.0) + 20
+    net.add_nodes(N=4, x=x, y=y, z=z, model_type="point_neuron")
+    table = net.node_table()
+    assert np.array_equal(table.column("y"), y)
+    assert net.nodes(z=lambda v: v > 21.5).node_ids.tolist() == [2, 3]

@@ -93,3 +93,28 @@ def test_fresh_processes_with_other_hash_seeds_give_identical_bytes(tmp_path):
                               env=env, capture_output=True, text=True, timeout=300)
         assert done.returncode == 0, done.stderr[-2000:]
     _same(tmp_path / "h1", tmp_path / "h2")
+
+
+def _unseeded_script(out, workers: int) -> None:
+    """A bmtk-style script: no builder seed, np.random.seed at the top, a per-pair rule on np.random."""
+    np.random.seed(3)
+    net = NetworkBuilder("v1")
+    net.add_nodes(N=200, ei="e")
+    net.add_edges(connection_rule=lambda s, t: np.random.randint(0, 2))
+    lgn = NetworkBuilder("lgn")
+    lgn.add_nodes(N=50, model_type="virtual")
+    lgn.add_edges(target=net.nodes(), connection_rule=FixedProbability(0.1))
+    net.build(workers=workers, block_size=50)
+    lgn.build(workers=workers, block_size=50)
+    net.save(out)
+    lgn.save(out)
+
+
+def test_unseeded_bmtk_script_gives_identical_bytes_for_any_workers(tmp_path):
+    """build() leaves np.random as it found it, so the next builder draws the same seed with workers=2."""
+    _unseeded_script(tmp_path / "w1", 1)
+    _unseeded_script(tmp_path / "w2", 2)
+    names = sorted(p.name for p in (tmp_path / "w1").iterdir())
+    assert "lgn_v1_edges.h5" in names
+    for name in names:
+        assert filecmp.cmp(tmp_path / "w1" / name, tmp_path / "w2" / name, shallow=False), name

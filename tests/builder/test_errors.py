@@ -115,5 +115,23 @@ def test_duplicate_type_ids(ei_net):
 
 
 def test_unknown_key_in_add_edges_selection_names_the_argument(ei_net):
-    with pytest.raises(BuilderError, match=r"add_edges target=\{'layer': 'L4'\}: network 'v1': .*filter key 'layer'"):
+    with pytest.raises(BuilderError, match=r"edge type 100: add_edges target=\{'layer': 'L4'\}: network 'v1': "
+                                           r".*filter key 'layer'"):
         ei_net.add_edges(source={"ei": "e"}, target={"layer": "L4"}, connection_rule=1)
+
+
+def test_per_pair_rule_reading_a_missing_property_names_edge_type_and_rule(ei_net):
+    def by_layer(source, target):
+        return 1 if source["layer"] == target["layer"] else 0
+    ei_net.add_edges(source={"ei": "e"}, target={"ei": "i"}, connection_rule=by_layer)
+    with pytest.raises(BuilderError, match=r"network 'v1', edge type 100 .*connection_rule 'by_layer': .*"
+                                           r"no property 'layer'; its properties are \[.*'pop_name'"):
+        ei_net.build()
+
+
+def test_per_edge_property_rule_reading_a_missing_property_names_edge_type(ei_net):
+    cm = ei_net.add_edges(source={"ei": "e"}, target={"ei": "i"}, connection_rule=1)
+    cm.add_properties("syn_weight", rule=lambda s, t: s["depth"] * 0.1, dtypes=float)
+    with pytest.raises(BuilderError, match=r"network 'v1', edge type 100 .*add_properties\(.*syn_weight.*\) rule "
+                                           r"'<lambda>': .*no property 'depth'"):
+        ei_net.build()
