@@ -48,6 +48,7 @@ def validate(paths: Iterable[str | os.PathLike]) -> list[Finding]:
     node_files: list[tuple[Path, Path]] = []
     edge_files: list[tuple[Path, Path]] = []
     node_sets: dict = {}
+    references: list[tuple[str, str, object]] = []     # (config file, key, node-set reference)
     for raw in paths:
         path = Path(raw)
         if path.suffix == ".json":
@@ -59,6 +60,12 @@ def validate(paths: Iterable[str | os.PathLike]) -> list[Finding]:
             edge_files += [(Path(e.edges_file), _types_path(e.edge_types_file, e.edges_file, "edge"))
                            for e in config.edges if e.edges_file and Path(e.edges_file).exists()]
             node_sets.update(config.node_sets)
+            references += [(str(path), f"inputs.{name}.node_set", spec.node_set)
+                           for name, spec in config.inputs.items()]
+            references += [(str(path), f"reports.{name}.cells", spec.cells)
+                           for name, spec in config.reports.items()
+                           if spec.cells is not None and not _is_gid_list(spec.cells)]
+            findings += _check_target_simulator(config, path)
         elif path.name.endswith("_nodes.h5"):
             node_files.append((path, _types_file_for(path, "node")))
         elif path.name.endswith("_edges.h5"):
@@ -77,8 +84,8 @@ def validate(paths: Iterable[str | os.PathLike]) -> list[Finding]:
     for pop in edges.values():
         findings += _check_types(pop)
         findings += check_edge_population(pop, nodes)
-    if node_sets:
-        findings += _check_node_sets(node_sets, nodes)
+    if node_sets or references:
+        findings += _check_node_sets(node_sets, nodes, references)
     if not node_files and not edge_files and not findings:
         findings.append(Finding("warning", ", ".join(map(str, paths)), "no nodes or edges files to check"))
     return findings
@@ -196,18 +203,43 @@ def _expand_ranges(starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
     return offsets + np.arange(lengths.sum())
 
 
-def _check_node_sets(node_sets: dict, nodes: dict[str, NodePopulation]) -> list[Finding]:
+def _check_node_sets(node_sets: dict, nodes: dict[str, NodePopulation],
+                     references: list[tuple[str, str, object]] = ()) -> list[Finding]:
+    """Every node set, and every input's ``node_set`` and report's ``cells``, resolves to nodes."""
     try:
         from simulators.core.node_sets import NodeSetResolver
     except ImportError:  # the simulators package is not installed beside bmtk_like
         return []
     resolver = NodeSetResolver(nodes, node_sets)
+    checks = [(f"node_sets.{name}", name) for name in node_sets]
+    checks += [(f"{source}: {key}", spec) for source, key, spec in references]
     findings = []
-    for name in node_sets:
+    for where, spec in checks:
         try:
-            selected = resolver.resolve(name)
+            selected = resolver.resolve(spec)
             if sum(len(ids) for ids in selected.values()) == 0:
-                findings.append(Finding("warning", f"node_sets.{name}", "selects no nodes"))
+                findings.append(Finding("warning", where, f"{spec!r} selects no nodes"))
         except BmtkLikeError as exc:
-            findings.append(Finding("error", f"node_sets.{name}", str(exc)))
+            findings.append(Finding("error", where, str(exc)))
     return findings
+
+
+def _is_gid_list(cells) -> bool:
+    """BioNet's legacy report ``cells``: a list of gids rather than a node set."""
+    return isinstance(cells, (list, tuple)) and bool(cells) and all(
+        isinstance(c, (int, np.integer)) and not isinstance(c, bool) for c in cells)
+
+
+def _check_target_simulator(config, path: Path) -> list[Finding]:
+    """``target_simulator``, when given, names a known backend."""
+    if not config.target_simulator:
+        return []
+    try:
+        from simulators.core.registry import canonical_name
+    except ImportError:  # the simulators package is not installed beside bmtk_like
+        return []
+    try:
+        canonical_name(config.target_simulator)
+    except BmtkLikeError as exc:
+        return [Finding("error", f"{path}: target_simulator", str(exc))]
+    return []

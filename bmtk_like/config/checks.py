@@ -5,6 +5,8 @@ file, the dotted key (``run.tstop``), the offending value and what was expected.
 """
 from __future__ import annotations
 
+import math
+
 from typing import Any, Optional
 
 from bmtk_like.errors import ConfigError
@@ -51,6 +53,8 @@ def number(value: Any, key: str, source: str, units: str = "",
     unit_text = f" in {units}" if units else ""
     if not is_number(value):
         raise wrong_type(source, key, value, f"a number{unit_text}")
+    if not math.isfinite(value):
+        raise ConfigError(f"{source}: '{key}' is {value!r}; expected a finite number{unit_text}.")
     if positive and not value > 0:
         raise ConfigError(f"{source}: '{key}' is {value!r}; expected a number > 0{unit_text}.")
     return float(value)

@@ -34,7 +34,27 @@ def _expand(text: str, lookup: Callable[[str], Any]) -> Any:
         return text
     if len(matches) == 1 and matches[0].group(0) == text:
         return lookup(matches[0].group(1) or matches[0].group(2))
-    return VARIABLE.sub(lambda m: str(lookup(m.group(1) or m.group(2))), text)
+
+    def as_text(m: re.Match) -> str:
+        value = lookup(m.group(1) or m.group(2))
+        if isinstance(value, (dict, list)) or value is None:
+            raise ManifestValueError(m.group(0), value)
+        return str(value)
+    return VARIABLE.sub(as_text, text)
+
+
+class ManifestValueError(ValueError):
+    """A variable whose value is a JSON object, list or null was pasted into a string."""
+
+    def __init__(self, variable: str, value: Any):
+        super().__init__(variable)
+        self.variable, self.value = variable, value
+
+    def config_error(self, source: str, key: str, text: str) -> ConfigError:
+        kind = {dict: "an object", list: "a list", type(None): "null"}[type(self.value)]
+        return ConfigError(f"{source}: key '{key}' (value {text!r}) pastes {self.variable} into text, but its value "
+                           f"is {kind}; only strings and numbers can be part of a path or string. Give "
+                           f"{self.variable} a string value or use it as the whole value.")
 
 
 def _unknown(name: str, source: str, key: str, text: str, known: Mapping[str, Any]) -> ConfigError:
@@ -77,7 +97,10 @@ def resolve_manifest(manifest: Any, builtins: Mapping[str, Any], source: str,
         if name in pending and name not in done:
             value = pending[name]
             if isinstance(value, str):
-                value = _expand(value, lambda ref: lookup(ref, chain + (name,), value))
+                try:
+                    value = _expand(value, lambda ref: lookup(ref, chain + (name,), value))
+                except ManifestValueError as exc:
+                    raise exc.config_error(source, f"manifest.${name}", pending[name]) from None
             resolved[name] = value
             done.add(name)
         return resolved[name]
@@ -103,7 +126,10 @@ def substitute(obj: Any, variables: Mapping[str, Any], source: str, key: str = "
             if name in variables:
                 return variables[name]
             raise _unknown(name, source, key or "<top level>", obj, variables)
-        return _expand(obj, lookup)
+        try:
+            return _expand(obj, lookup)
+        except ManifestValueError as exc:
+            raise exc.config_error(source, key or "<top level>", obj) from None
     if isinstance(obj, list):
         return [substitute(item, variables, source, f"{key}[{i}]") for i, item in enumerate(obj)]
     if isinstance(obj, dict):

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from bmtk_like.errors import SonataError
-from bmtk_like.sonata.h5util import (STRING_DTYPE, as_storable, dataset_kwargs, read_column,
+from bmtk_like.sonata.h5util import (STRING_DTYPE, as_storable, check_id_dataset, dataset_kwargs, read_column,
                                      read_populations, write_root_attributes)
 from bmtk_like.sonata.population import TypedPopulation, merge_groups
 from bmtk_like.sonata.types_csv import read_types_csv
@@ -92,6 +92,7 @@ def _read_population(grp: h5py.Group, name: str, types: pd.DataFrame, edges_file
     for key in ("source_node_id", "target_node_id", "edge_type_id"):
         if key not in grp:
             raise SonataError(f"{where}: missing dataset '{key}'.")
+        check_id_dataset(grp, key, where)
     source = grp["source_node_id"][()].astype(np.int64)
     target = grp["target_node_id"][()].astype(np.int64)
     type_id = read_column(grp["edge_type_id"]).astype(np.int64)

@@ -99,11 +99,32 @@ def read_populations(path, kind: str, types, types_file, populations, read_one) 
     other = "edges" if kind == "node" else "nodes"
     result = {}
     with open_h5(path, f"{kind}s file") as h5:
-        if f"{kind}s" not in h5:
+        root = h5.get(f"{kind}s")
+        if not isinstance(root, h5py.Group):
             raise SonataError(f"{kind}s file '{path}' has no '/{kind}s' group; is it an {other} file?")
-        names = list(h5[f"{kind}s"].keys())
+        names = list(root.keys())
         for name in populations or names:
-            if name not in h5[f"{kind}s"]:
+            if name not in root:
                 raise SonataError(f"{kind}s file '{path}' has no population '{name}' (has: {names}).")
-            result[name] = read_one(h5[f"{kind}s"][name], name, types, path, types_file)
+            where = f"{kind}s file '{path}', population '{name}'"
+            if not isinstance(root[name], h5py.Group):
+                raise SonataError(f"{where}: '/{kind}s/{name}' is a dataset, expected a population group.")
+            check_id_dataset(root[name], f"{kind}_type_id", where)
+            try:
+                result[name] = read_one(root[name], name, types, path, types_file)
+            except (KeyError, TypeError, ValueError, AttributeError, IndexError, OSError) as exc:
+                raise SonataError(f"{where}: not a valid SONATA {kind} population ({type(exc).__name__}: "
+                                  f"{exc}); check it against the SONATA layout.") from None
     return result
+
+
+def check_id_dataset(group: h5py.Group, key: str, where: str) -> None:
+    """``group[key]``, when present, must be a 1-D dataset of integers (SonataError otherwise)."""
+    if key not in group:
+        return
+    item = group[key]
+    if not isinstance(item, h5py.Dataset):
+        raise SonataError(f"{where}: '{key}' is a group, expected a 1-D integer dataset.")
+    if item.ndim != 1 or item.dtype.kind not in "iu":
+        raise SonataError(f"{where}: '{key}' must be a 1-D integer dataset, found shape {item.shape} "
+                          f"dtype {item.dtype}.")

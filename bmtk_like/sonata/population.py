@@ -40,6 +40,10 @@ def merge_groups(pop_group: h5py.Group, prefix: str, n_rows: int, where: str) ->
     if len(group_id) != n_rows or len(group_index) != n_rows:
         raise SonataError(f"{where}: {gid_key}/{gidx_key} have {len(group_id)}/{len(group_index)} rows, "
                           f"expected {n_rows}.")
+    unknown = np.setdiff1d(np.unique(group_id), [int(g) for g in group_names])
+    if unknown.size:
+        raise SonataError(f"{where}: {gid_key} refers to group(s) {unknown.tolist()} but the population has "
+                          f"only {group_names}; add the group or fix {gid_key}.")
     merged: dict[str, np.ndarray] = {}
     for name in group_names:
         rows = np.flatnonzero(group_id == int(name))

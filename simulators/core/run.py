@@ -33,5 +33,13 @@ def run(config: Any, simulator: str | None = None, **overrides: Any) -> Simulati
         raise SimulationError(
             f"config {getattr(cfg, 'path', '(dict)')} has no 'target_simulator'; add e.g. "
             "\"target_simulator\": \"NEST\" to it or pass simulator='NEST' / --simulator NEST")
-    canonical_name(name)            # unknown names fail here with the list of known ones
+    try:
+        canonical_name(name)        # unknown names fail here with the list of known ones
+    except SimulationError as exc:
+        if simulator:
+            raise
+        raise SimulationError(f"{getattr(cfg, 'path', '(dict)')}: key 'target_simulator': {exc}") from None
+    run_keys = {k: overrides[k] for k in ("tstop", "dt") if overrides.get(k) is not None}
+    if run_keys and getattr(cfg, "has_run", False):
+        cfg = cfg.with_overrides({"run": run_keys})   # inputs' default windows follow the new tstop
     return get_backend(name)(cfg, **overrides)

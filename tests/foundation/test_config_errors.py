@@ -139,6 +139,25 @@ def test_bad_run_values(circuit, run, pattern):
     raises(simulation(circuit, run=run), pattern)
 
 
+def test_non_finite_numbers_are_refused(circuit):
+    """JSON parsers accept Infinity and 1e400; a run of infinite length is a mistake."""
+    path = circuit / "config.simulation.json"
+    path.write_text('{"network": "config.circuit.json", "run": {"tstop": Infinity, "dt": 0.1}}')
+    message = raises(path, r"'run\.tstop' is inf; expected a finite number in ms")
+    assert message.startswith(str(path))
+    path.write_text('{"network": "config.circuit.json", "run": {"tstop": 100.0, "dt": 1e400}}')
+    raises(path, r"'run\.dt' is inf; expected a finite number")
+
+
+def test_object_variable_pasted_into_a_path_is_refused(circuit):
+    path = simulation(circuit, manifest={"$A": {"x": 1}}, output={"output_dir": "${A}/x"})
+    message = raises(path, r"key 'output\.output_dir' \(value '\$\{A\}/x'\) pastes \$\{A\} into text, but its "
+                           r"value is an object")
+    assert message.startswith(str(path))
+    raises(simulation(circuit, manifest={"$A": ["a"], "$B": "$A/y"}),
+           r"key 'manifest\.\$B' .*pastes \$A into text, but its value is a list")
+
+
 def test_missing_network_files_are_listed_with_key_and_path(circuit):
     (circuit / "network" / "v1_nodes.h5").unlink()
     (circuit / "network" / "v1_v1_edge_types.csv").unlink()

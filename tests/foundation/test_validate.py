@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import h5py
 import numpy as np
@@ -86,3 +87,51 @@ def test_bad_config_is_an_error_finding(tmp_path, capsys):
 def test_bmtk_examples_validate_clean(bmtk_examples, example, config):
     findings = validate([bmtk_examples / example / config])
     assert [str(f) for f in findings if f.severity == "error"] == []
+
+
+@pytest.mark.parametrize("make, pattern", [
+    (lambda h5: h5.create_dataset("nodes", data=[1]), r"no '/nodes' group"),
+    (lambda h5: h5.create_dataset("nodes/p/node_type_id", data=[b"a"]), r"'node_type_id' must be a 1-D integer"),
+    (lambda h5: h5.create_group("nodes/p/node_type_id"), r"'node_type_id' is a group"),
+    (lambda h5: h5.create_dataset("nodes/p/node_type_id", data=np.ones((2, 2), int)),
+     r"'node_type_id' must be a 1-D integer dataset, found shape \(2, 2\)"),
+    (lambda h5: h5.create_dataset("nodes/p", data=[1]), r"'/nodes/p' is a dataset"),
+])
+def test_malformed_nodes_files_are_findings_not_tracebacks(tmp_path, capsys, make, pattern):
+    with h5py.File(tmp_path / "x_nodes.h5", "w") as h5:
+        make(h5)
+    (tmp_path / "x_node_types.csv").write_text("node_type_id\n1\n")
+    assert main(["validate", str(tmp_path / "x_nodes.h5")]) == 1
+    out = capsys.readouterr().out
+    assert "x_nodes.h5" in out and re.search(pattern, out), out
+
+
+def test_group_id_without_its_group_is_an_error(circuit, capsys):
+    with h5py.File(circuit / "b_nodes.h5", "r+") as h5:
+        gid = h5["nodes/b/node_group_id"][()]
+        gid[3] = 5
+        h5["nodes/b/node_group_id"][...] = gid
+    assert main(["validate", str(circuit / "config.json")]) == 1
+    assert re.search(r"b_nodes\.h5.*population 'b'.*node_group_id refers to group\(s\) \[5\]",
+                     capsys.readouterr().out)
+
+
+def test_inputs_and_reports_must_name_node_sets_that_resolve(circuit, capsys):
+    config = json.loads((circuit / "config.json").read_text())
+    config["inputs"] = {"drive": {"input_type": "spikes", "module": "sonata", "input_file": "a_nodes.h5",
+                                  "node_set": "nonexistent"}}
+    config["reports"] = {"v": {"module": "membrane_report", "variable_name": "v", "cells": {"population": "zz"}}}
+    (circuit / "config.json").write_text(json.dumps(config))
+    assert main(["validate", str(circuit / "config.json")]) == 1
+    out = capsys.readouterr().out
+    assert re.search(r"config\.json: inputs\.drive\.node_set: unknown node set 'nonexistent'", out), out
+    assert re.search(r"config\.json: reports\.v\.cells: .*'zz'", out), out
+
+
+def test_unknown_target_simulator_is_a_finding(circuit, capsys):
+    config = json.loads((circuit / "config.json").read_text())
+    config["target_simulator"] = "FOO"
+    (circuit / "config.json").write_text(json.dumps(config))
+    assert main(["validate", str(circuit / "config.json")]) == 1
+    assert re.search(r"config\.json: target_simulator: unknown simulator 'FOO'; known simulators are: NEST",
+                     capsys.readouterr().out)

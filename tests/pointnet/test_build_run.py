@@ -217,6 +217,27 @@ def test_simulator_override_and_unknown_name(tmp_path):
         _run(cfg, simulator="nst")
 
 
+def test_unknown_target_simulator_in_the_config_names_file_and_key(tmp_path):
+    small_circuit(tmp_path)
+    cfg = small_config(tmp_path)
+    data = json.loads(cfg.read_text())
+    data["target_simulator"] = "FOO"
+    cfg.write_text(json.dumps(data))
+    with pytest.raises(SimulationError, match=r"config\.json: key 'target_simulator': unknown simulator 'FOO'"):
+        _run(cfg)
+
+
+def test_tstop_override_lengthens_the_default_poisson_window(tmp_path):
+    """The config says 500 ms; run(..., tstop=1000) drives the inputs for the whole 1000 ms."""
+    small_circuit(tmp_path)
+    cfg = small_config(tmp_path, output={"overwrite_output_dir": True})
+    ids, times = simulators.run(str(cfg), tstop=1000.0).spikes.get("net")
+    assert np.asarray(times).max() > 900.0
+    late = np.count_nonzero(np.asarray(times) > 510.0)
+    early = np.count_nonzero(np.asarray(times) <= 500.0)
+    assert late > 0.5 * early > 0
+
+
 def test_spike_input_on_non_virtual_population_is_refused(tmp_path):
     small_circuit(tmp_path)
     cfg = small_config(tmp_path, inputs={"p": {"input_type": "spikes", "module": "poisson", "rate": 5.0,
