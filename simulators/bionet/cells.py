@@ -15,6 +15,7 @@ Point neurons of other simulators (``nest:iaf_psc_delta``) run as the artificial
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -131,7 +132,8 @@ def resolve_model(node_type: dict, components: dict, dL: float, who: str) -> Cel
             args = [str(_component(components, "morphologies_dir", who) / morph)]
         return CellModel("hoc", who, hoc_name=name,
                          hoc_args=tuple(args) if isinstance(args, list) else ((args,) if args is not None else ()),
-                         params={"dL": dL})
+                         params={"dL": dL, "insert": sorted(_template_inserts(components.get("templates_dir"),
+                                                                              name))})
     morph = optional_text(node_type.get("morphology"))
     if morph is None:
         raise SimulationError(f"{who}: biophysical model_template {template!r} needs a morphology column "
@@ -244,7 +246,28 @@ def build_cell(model: CellModel, cell: Cell, overrides: dict | None, templates_d
     elif overrides and model.kind == "single":
         for key, value in overrides.items():
             biophysics._set(cell.soma, key, float(value), model.description)
+    elif overrides:
+        _override_everywhere(cell, overrides, f"{model.description}, node {cell.node_id}")
     return cell
+
+
+def _override_everywhere(cell: Cell, overrides: dict, who: str) -> None:
+    """Per-node dynamics_params of a cell without a parameter program (hoc templates, plain ctdb):
+    each value is set on every section that has that parameter; a parameter no section has is an error."""
+    for key, value in overrides.items():
+        value = float(value)
+        if np.isnan(value):
+            continue
+        hit = False
+        for sec in cell.sections:
+            try:
+                setattr(sec, key, value)
+                hit = True
+            except (AttributeError, LookupError, ValueError, RuntimeError, TypeError):
+                continue
+        if not hit:
+            raise SimulationError(f"{who}: per-node dynamics_params {key!r} is not a parameter of any section of "
+                                  "this cell (is its mechanism inserted / spelled as in the .mod file?)")
 
 
 _loaded_hoc_dirs: set[str] = set()
@@ -261,7 +284,15 @@ def _hoc_cell(model: CellModel, templates_dir: Path | None):
             h.load_file("stdlib.hoc")
             h.load_file("import3d.hoc")
             for hoc in sorted(Path(templates_dir).glob("*.hoc")):
-                h.load_file(str(hoc))
+                try:
+                    loaded = h.load_file(str(hoc))
+                except RuntimeError as exc:
+                    loaded, why = 0, f" ({exc})"
+                else:
+                    why = ""
+                if not loaded:
+                    raise SimulationError(f"{model.description}: NEURON could not load template file {hoc}{why}; "
+                                          "see NEURON's message above")
             _loaded_hoc_dirs.add(str(templates_dir))
         if not hasattr(h, model.hoc_name):
             raise SimulationError(f"{model.description}: no .hoc file in {templates_dir} defines template "
@@ -271,3 +302,23 @@ def _hoc_cell(model: CellModel, templates_dir: Path | None):
     except RuntimeError as exc:
         raise SimulationError(f"{model.description}: hoc template {model.hoc_name} failed to build with "
                               f"arguments {model.hoc_args}: {exc}") from None
+
+
+_INSERT = re.compile(r"\binsert\s+([A-Za-z_]\w*)")
+
+
+def _template_inserts(templates_dir, name: str) -> set[str]:
+    """Mechanisms inserted inside ``begintemplate name`` ... ``endtemplate name`` in the folder's .hoc files,
+    so that a missing one is reported (node type, mechanism, folder) before NEURON parses the file."""
+    if templates_dir is None or not Path(templates_dir).is_dir():
+        return set()
+    block = re.compile(rf"begintemplate\s+{re.escape(name)}\b(.*?)endtemplate\s+{re.escape(name)}\b", re.S)
+    found: set[str] = set()
+    for hoc in sorted(Path(templates_dir).glob("*.hoc")):
+        try:
+            text = hoc.read_text(errors="replace")
+        except OSError:
+            continue
+        for body in block.findall(text):
+            found.update(_INSERT.findall(re.sub(r"//[^\n]*|/\*.*?\*/", "", body, flags=re.S)))
+    return found

@@ -134,6 +134,26 @@ endtemplate BallStick
 """
 
 
+def test_per_node_dynamics_params_reach_hoc_template_cells(tmp_path):
+    """A value is set on every section that has the parameter; one that no section has is an error."""
+    from bmtk_like.errors import SimulationError
+    templates = tmp_path / "templates"
+    templates.mkdir()
+    (templates / "ballstick.hoc").write_text(HOC)
+    hoc = dict(node_type_id=120, model_type="biophysical", model_template="hoc:BallStick")
+    config = write_circuit(tmp_path, [hoc], n_per_type=2, components={"templates_dir": str(templates)},
+                           dynamics_params={"gnabar_hh": np.array([0.5, np.nan]), "e_pas": np.array([-70.0, np.nan])})
+    net = _network(config)
+    assert net.cell("net", 0).soma.gnabar_hh == pytest.approx(0.5)
+    assert net.cell("net", 1).soma.gnabar_hh == pytest.approx(0.12)
+    assert net.cell("net", 0).sections[1].e_pas == pytest.approx(-70.0)
+    bad = write_circuit(tmp_path / "bad", [hoc], components={"templates_dir": str(templates)},
+                        dynamics_params={"nonsense_param": np.array([1.0])})
+    with pytest.raises(SimulationError, match=r"node type 120 of population net, node 0: per-node dynamics_params "
+                                              r"'nonsense_param' is not a parameter of any section"):
+        _network(bad)
+
+
 def test_hoc_template_and_single_compartment_cells_spike_under_current(tmp_path):
     templates = tmp_path / "templates"
     templates.mkdir()

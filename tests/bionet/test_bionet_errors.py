@@ -32,6 +32,21 @@ def test_missing_mechanism_names_node_type_mechanism_and_folder(tmp_path):
         run(config)
 
 
+def test_hoc_template_with_a_missing_mechanism_names_node_type_mechanism_and_folder(tmp_path):
+    """Checked before NEURON parses the template (which would only say 'hoc_Load_file')."""
+    templates, mods = tmp_path / "templates", tmp_path / "mods"
+    templates.mkdir()
+    mods.mkdir()
+    (templates / "miss.hoc").write_text("begintemplate MissCell\npublic soma, all\ncreate soma\nobjref all\n"
+                                        "proc init() { all = new SectionList() soma all.append() "
+                                        "soma { insert hh insert Kfancy } }\nendtemplate MissCell\n")
+    hoc = dict(node_type_id=120, model_type="biophysical", model_template="hoc:MissCell")
+    config = write_circuit(tmp_path, [hoc], components={"templates_dir": str(templates), "mechanisms_dir": str(mods)})
+    with pytest.raises(SimulationError, match=r"node type 120 of population net needs the NEURON mechanism\(s\) "
+                                              r"\['Kfancy'\].*mechanisms_dir = .*mods"):
+        run(config)
+
+
 def test_unknown_weight_function_says_how_to_register_it(tmp_path, allen_mechanisms):
     etype = dict(EXC, weight_function="my_weights", target_sections="['basal']", distance_range="[0, 100]")
     config = write_circuit(tmp_path, [SCNN1A], n_virtual=1, virtual_edges=dict(source=[0], target=[0], edge_type=etype))
