@@ -1,6 +1,7 @@
 import json
 import logging
 import sys
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -99,6 +100,7 @@ def test_importing_core_and_pointnet_does_not_import_engines():
     code = ("import sys, simulators, simulators.core, simulators.pointnet; "
             "from simulators.core import get_backend; get_backend('pointnet'); "
             "print(sorted(m for m in ('nest', 'neuron', 'mpi4py') if m in sys.modules))")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd="/work/main")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         cwd=Path(__file__).resolve().parents[2])
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "[]"

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -11,7 +12,7 @@ from bmtk_like.config import (InputSpec, NodesFiles, ReportSpec, SimulationConfi
                               load_circuit_config, load_config)
 from bmtk_like.errors import ConfigError
 
-FIXTURES = Path("/work/shared/fixtures/bmtk_examples")
+FIXTURES = Path(os.environ.get("BMTK_LIKE_FIXTURES", Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "bmtk_examples"))
 POINT = FIXTURES / "point_120cells"
 BIO = FIXTURES / "bio_14cells"
 POP = FIXTURES / "pop_2pops"

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import copy
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -10,7 +11,7 @@ import pytest
 from bmtk_like.config import SimulationConfig
 from bmtk_like.errors import ConfigError
 
-FIXTURES = Path("/work/shared/fixtures/bmtk_examples")
+FIXTURES = Path(os.environ.get("BMTK_LIKE_FIXTURES", Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "bmtk_examples"))
 CONFIGS = sorted(FIXTURES.glob("*/config*.json"))
 ODD_VALUES = [None, 3, -1.5, "x", "$", "${", [], [1, "a"], {}, {"a": [None]}, True]
 

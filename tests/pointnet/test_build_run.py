@@ -1,5 +1,7 @@
 """The NEST backend on small circuits: cells, synapses, inputs, recording, run control."""
 import json
+import os
+from pathlib import Path
 
 import h5py
 import numpy as np
@@ -12,6 +14,9 @@ from bmtk_like.reports import CompartmentReport, SpikeTrains
 from simulators import pointnet
 
 from pn_fixtures import small_circuit, small_config, write_json
+
+ROOT = Path(__file__).resolve().parents[2]
+FIXTURES = Path(os.environ.get("BMTK_LIKE_FIXTURES", ROOT.parent / "shared" / "fixtures" / "bmtk_examples"))
 
 
 def _run(path, **kw):
@@ -117,8 +122,7 @@ def test_tsodyks_params_from_synapse_json_and_receptor_types(tmp_path):
                                        "dynamics_params": "glif.json"},
                   edge_type={"model_template": "nest:tsodyks_synapse", "dynamics_params": "tm.json",
                              "syn_weight": 1500.0})
-    glif = json.loads(open("/work/shared/fixtures/bmtk_examples/point_components/cell_models/"
-                           "478958894_glif_lif_asc_psc.json").read())
+    glif = json.loads((FIXTURES / "point_components" / "cell_models" / "478958894_glif_lif_asc_psc.json").read_text())
     write_json(tmp_path / "components" / "cells" / "glif.json", glif)
     write_json(tmp_path / "components" / "synapses" / "tm.json",
                {"U": 0.4, "tau_rec": 300.0, "tau_fac": 0.0, "receptor_type": 2})
@@ -253,10 +257,29 @@ def test_cli_runs_on_nest(tmp_path):
     small_circuit(tmp_path)
     cfg = small_config(tmp_path, output={"spikes_file_csv": None})
     done = subprocess.run([sys.executable, "-m", "bmtk_like", "run", str(cfg), "--simulator", "pointnet"],
-                          capture_output=True, text=True, cwd="/work/main", timeout=300)
+                          capture_output=True, text=True, cwd=ROOT, timeout=300)
     assert done.returncode == 0, done.stderr
     assert "NEST: outputs in" in done.stdout
     assert SpikeTrains.from_sonata(tmp_path / "output" / "spikes.h5").n_spikes("net") > 0
+
+
+def test_nest_kernel_is_quiet_unless_asked(tmp_path):
+    """Without PYNEST_QUIET in the environment, a run prints no NEST banner or kernel messages."""
+    import subprocess
+    import sys
+
+    small_circuit(tmp_path)
+    cfg = small_config(tmp_path)
+    data = json.loads(cfg.read_text())
+    del data["output"]["quiet_simulator"]           # the default
+    cfg.write_text(json.dumps(data))
+    env = {k: v for k, v in os.environ.items() if k != "PYNEST_QUIET"}
+    done = subprocess.run([sys.executable, "-m", "bmtk_like", "run", str(cfg)], capture_output=True, text=True,
+                          cwd=ROOT, env=env, timeout=300)
+    assert done.returncode == 0, done.stderr
+    text = done.stdout + done.stderr
+    assert "N E S T" not in text and "Simulation finished" not in text and "[INFO]" not in text, text
+    assert "NEST: outputs in" in done.stdout
 
 
 def test_bmtk_thread_and_seed_keys_reach_the_kernel(tmp_path):
