@@ -146,6 +146,11 @@ def compile_bmtk_mechanisms(folder: Path) -> Path | None:
     found = list((ROOT / ".venv-bmtk").glob("lib/python3*/site-packages/bmtk/utils/scripts/bionet/mechanisms/modfiles"))
     if not found:
         return None
+    nrnivmodl = ROOT / ".venv-bmtk" / "bin" / "nrnivmodl"
+    if not nrnivmodl.exists():      # bmtk 1.2.0 does not depend on NEURON: add ours, same version
+        from importlib.metadata import version
+        print(f"# installing neuron=={version('neuron')} into .venv-bmtk for bmtk's runs", flush=True)
+        subprocess.run([str(BMTK_PYTHON), "-m", "pip", "install", "-q", f"neuron=={version('neuron')}"], check=True)
     mech = folder / "mechanisms"
     shutil.copytree(found[0], mech / "modfiles")
     subprocess.run([str(ROOT / ".venv-bmtk" / "bin" / "nrnivmodl"), "modfiles"], cwd=mech, check=True,
