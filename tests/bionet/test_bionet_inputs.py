@@ -1,6 +1,8 @@
 """Inputs on compartmental cells: current clamps (steps, lists, per-node CSV), voltage clamp, Poisson trains."""
 from __future__ import annotations
 
+import json
+
 import h5py
 import numpy as np
 import pytest
@@ -119,3 +121,56 @@ def test_a_second_network_is_not_fed_by_the_first(tmp_path):
                                virtual_edges=dict(source=[0], target=[0], edge_type=exc), tstop=50.0))
     assert first.spikes.n_spikes() == 3                       # the first result stays readable
     np.testing.assert_allclose(second.spikes.get("net")[1], [41.0])
+
+
+def _hh_circuit(tmp_path, threshold: float, synapse: str = "ExpSyn"):
+    """One single-compartment HH cell driven by three CSV input spikes through one strong ``synapse``."""
+    models, syns = tmp_path / "models", tmp_path / "syn"
+    models.mkdir(parents=True, exist_ok=True)
+    syns.mkdir(exist_ok=True)
+    (models / "hh.json").write_text(json.dumps({"L": 18.8, "diam": 18.8, "insert": ["hh"]}))
+    (syns / "exc.json").write_text(json.dumps({"tau": 2.0, "e": 0.0} if synapse == "ExpSyn" else
+                                              {"tau1": 0.5, "tau2": 2.0, "e": 0.0}))
+    cell = dict(node_type_id=130, model_type="biophysical", model_template="single_compartment",
+                dynamics_params="hh.json")
+    edge = dict(edge_type_id=5, model_template=synapse, dynamics_params="exc.json", delay=1.0, syn_weight=0.05)
+    (tmp_path / "ext_spikes.csv").write_text("timestamps population node_ids\n20.0 ext 0\n60.0 ext 0\n100.0 ext 0\n")
+    inputs = {"csv_spikes": {"input_type": "spikes", "module": "csv", "input_file": str(tmp_path / "ext_spikes.csv"),
+                             "node_set": "ext"}}
+    config = write_circuit(tmp_path, [cell], n_virtual=1, inputs=inputs, tstop=140.0,
+                           virtual_edges=dict(source=[0], target=[0], edge_type=edge,
+                                              columns={"afferent_section_id": np.array([0]),
+                                                       "afferent_section_pos": np.array([0.5])}),
+                           conditions={"v_init": -65.0, "celsius": 6.3},
+                           components={"biophysical_neuron_models_dir": str(models), "synaptic_models_dir": str(syns)})
+    data = json.loads(config.read_text())
+    data["run"]["spike_threshold"] = threshold
+    config.write_text(json.dumps(data))
+    return config
+
+
+def test_csv_spikes_through_expsyn_and_the_spike_threshold(tmp_path):
+    """Each CSV input spike (20, 60, 100 ms; 1 ms delay) fires the HH cell once through an ExpSyn; the
+    action potential peaks near +40 mV, so a threshold of +60 mV records none of them."""
+    times = _spikes(run(_hh_circuit(tmp_path / "low", -15.0)))
+    assert times.size == 3
+    assert np.all((times > np.array([21.0, 61.0, 101.0])) & (times < np.array([26.0, 66.0, 106.0]))), times
+    assert _spikes(run(_hh_circuit(tmp_path / "high", 60.0))).size == 0
+
+
+def test_intfire4_cell_fires_on_input(tmp_path):
+    """nrn:IntFire4 with BMTK's seconds convention for its time constants."""
+    params = tmp_path / "points"
+    params.mkdir()
+    (params / "if4.json").write_text(json.dumps({"taue": 0.005, "taui1": 0.01, "taui2": 0.02, "taum": 0.05}))
+    cell = dict(node_type_id=131, model_type="point_neuron", model_template="nrn:IntFire4", dynamics_params="if4.json")
+    edge = dict(edge_type_id=6, model_template="NULL", dynamics_params="instantaneousExc.json", delay=1.0,
+                syn_weight=2.0)
+    config = write_circuit(tmp_path, [cell], n_virtual=1, spikes={0: [10.0, 50.0]}, tstop=100.0,
+                           virtual_edges=dict(source=[0], target=[0], edge_type=edge),
+                           components={"point_neuron_models_dir": str(params)})
+    result = run(config)
+    cell4 = result.extra["network"].cell("net", 0).hobj
+    assert cell4.taum == pytest.approx(50.0) and cell4.taue == pytest.approx(5.0)
+    times = _spikes(result)
+    assert times.size >= 1 and times.min() > 11.0, times
