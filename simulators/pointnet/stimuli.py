@@ -59,12 +59,14 @@ def add_current_clamps(nest: Any, inputs: Inputs, ids: NestIdMap, dt: float) -> 
         for times, amps, tgt in waveforms:
             if tgt.size == 0:
                 continue
-            times = np.asarray(times, float)
+            # The generator reaches its targets after the connection delay (one dt): its steps are
+            # scheduled one dt early so the current flows from ``delay`` on, as NEURON's IClamp does.
+            times = np.asarray(times, float) - dt
             amps_pa = np.asarray(amps, float) * PA_PER_NA        # nA -> pA, the one conversion
             early = times < dt
             if early.any():
-                # NEST changes amplitudes only at t > 0: an onset before dt starts at dt
-                log.info("input '%s': current step(s) before t=dt moved to t=%g ms", clamp.name, dt)
+                # NEST changes amplitudes only at t > 0: an onset before 2 dt starts at 2 dt
+                log.info("input '%s': current step(s) before t=2 dt start at t=%g ms", clamp.name, 2 * dt)
                 times = np.maximum(times, dt)
                 keep = np.r_[times[1:] != times[:-1], True]
                 times, amps_pa = times[keep], amps_pa[keep]

@@ -315,6 +315,19 @@ def test_block_run_with_progress_bar_gives_the_same_spikes(tmp_path, capsys):
         _run(small_config(tmp_path), tstpo=10.0)
 
 
+def test_current_clamp_flows_from_its_delay_like_neurons_iclamp(tmp_path):
+    """delay 10 ms, duration 5 ms: V_m is at rest at 10.0 ms and moves in the step ending at 10.1 ms;
+    the current stops at 15 ms (the generator's connection delay is compensated)."""
+    small_circuit(tmp_path, n_cells=1)
+    cfg = small_config(tmp_path, run={"tstop": 20.0}, inputs={
+        "c": {"input_type": "current_clamp", "module": "IClamp", "node_set": "net", "amp": 0.2, "delay": 10.0,
+              "duration": 5.0}}, reports={"v": {"module": "multimeter_report", "variable_name": "V_m", "cells": "net"}})
+    rep = CompartmentReport.load(_run(cfg).files["v"])["net"]
+    v = dict(zip(np.round(rep.times, 6), rep.data()[:, 0]))
+    assert v[10.0] == pytest.approx(-70.0) and v[10.1] > -69.99
+    assert v[15.0] > v[14.9] and v[15.1] < v[15.0]          # rising until 15 ms, decaying after
+
+
 def test_current_clamps_in_na_shared_and_per_node(tmp_path):
     """iaf_psc_alpha, E_L -70 mV, tau_m 10 ms, C_m 250 pF: steady V = -70 + I[nA] * 40 mV."""
     small_circuit(tmp_path, n_cells=3)
