@@ -5,7 +5,8 @@
   are drawn as trains (seeded), not by ``poisson_generator``, so every backend plays
   the same spikes.
 - Current clamps become one ``step_current_generator`` per clamp (one per node for
-  per-node CSV waveforms), connected to the clamp's nodes with delay = resolution.
+  per-node CSV waveforms), connected to the clamp's nodes with delay = resolution and
+  its steps scheduled one resolution early, so the current flows from ``delay`` on.
   Amplitudes are converted here, and only here, from nA to pA (x PA_PER_NA).
 """
 from __future__ import annotations
