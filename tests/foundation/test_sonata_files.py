@@ -247,3 +247,32 @@ def test_libsonata_reads_bmtk_example_as_reference(bmtk_examples):
     sel = libsonata.Selection([(0, ls_pop.size)])
     np.testing.assert_array_equal(ls_pop.source_nodes(sel), edges.source_node_id)
     np.testing.assert_array_equal(ls_pop.target_nodes(sel), edges.target_node_id)
+
+
+def test_several_populations_per_file_and_gzip_option(tmp_path):
+    """mode="a" adds populations to one file; compression="gzip" compresses every dataset and reads back."""
+    types = tmp_path / "types.csv"
+    write_types_csv(types, [{"node_type_id": 1, "model_type": "virtual"},
+                            {"node_type_id": 2, "model_type": "point_neuron"}], "node_type_id")
+    path = tmp_path / "two_nodes.h5"
+    write_nodes(path, "lgn", np.full(7, 1), {"x": np.arange(7.0)}, compression="gzip")
+    write_nodes(path, "v1", np.full(4, 2), {"label": np.array(list("abcd"))}, compression="gzip", mode="a")
+    with pytest.raises(SonataError, match="already has population 'lgn'"):
+        write_nodes(path, "lgn", np.full(2, 1), mode="a")
+    with h5py.File(path, "r") as h5:
+        assert h5["nodes/lgn/node_type_id"].compression == "gzip"
+        assert h5["nodes/v1/0/label"].compression == "gzip"
+        assert h5.attrs["magic"] == 0x0A7A
+    pops = read_nodes(path, types)
+    assert sorted(pops) == ["lgn", "v1"] and (pops["lgn"].size, pops["v1"].size) == (7, 4)
+    assert pops["lgn"].column("x").tolist() == list(range(7)) and pops["v1"].column("label").tolist() == list("abcd")
+    assert read_nodes(path, types, populations=["v1"]).keys() == {"v1"}
+    edges = tmp_path / "edges.h5"
+    write_edges(edges, "lgn_to_v1", "lgn", "v1", np.array([0, 6, 3]), np.array([3, 0, 0]), 5,
+                compression="gzip", n_source_nodes=7, n_target_nodes=4)
+    write_edges(edges, "v1_to_v1", "v1", "v1", np.array([1]), np.array([2]), 6, mode="a",
+                n_source_nodes=4, n_target_nodes=4)
+    write_types_csv(tmp_path / "edge_types.csv", [{"edge_type_id": 5}, {"edge_type_id": 6}], "edge_type_id")
+    both = read_edges(edges, tmp_path / "edge_types.csv")
+    assert both["lgn_to_v1"].target_node_id.tolist() == [0, 0, 3]       # sorted by target
+    assert both["v1_to_v1"].source_population == "v1" and both["v1_to_v1"].size == 1
