@@ -23,7 +23,7 @@ from typing import Any
 
 from simulators.bionet.weights import add_weight_function, synaptic_weight
 
-__all__ = ["BioNetwork", "BioSimulator", "Config", "add_weight_function", "run_config", "synaptic_weight"]
+__all__ = ["BioNetwork", "BioSimulator", "Config", "add_weight_function", "nrn", "run_config", "synaptic_weight"]
 
 
 def __getattr__(name: str) -> Any:
@@ -33,6 +33,9 @@ def __getattr__(name: str) -> Any:
     if name == "BioNetwork":
         from simulators.bionet.network import BioNetwork
         return BioNetwork
+    if name == "nrn":                  # BMTK run scripts end with bionet.nrn.quit_execution()
+        import importlib
+        return importlib.import_module("simulators.bionet.nrn")
     if name in ("BioSimulator", "run_config"):
         from simulators.bionet import simulator
         return getattr(simulator, name)
