@@ -214,15 +214,30 @@ def test_every_bmtk_example_network_loads(bmtk_examples, example):
             group_id, group_index = raw["node_group_id"][()], raw["node_group_index"][()]
             for gname in (k for k in raw if k.isdigit()):
                 rows = np.flatnonzero(group_id == int(gname))
+                group_keys = set()
                 for key, ds in raw[gname].items():
-                    if isinstance(ds, h5py.Dataset) and ds.dtype.kind in "fiu":
-                        np.testing.assert_array_equal(pop.column(key)[rows], ds[()][group_index[rows]])
+                    if not isinstance(ds, h5py.Dataset):
+                        continue
+                    group_keys.add(key)
+                    values = ds[()][group_index[rows]]
+                    if ds.dtype.kind in "fiu":
+                        np.testing.assert_array_equal(pop.column(key)[rows], values)
+                    else:                                   # strings, as bytes or str in the file
+                        assert list(pop.column(key)[rows]) == [v.decode() if isinstance(v, bytes) else v
+                                                               for v in values]
         assert pop.size == expected == raw_types.size
         np.testing.assert_array_equal(pop.node_type_id, raw_types)
-        csv = pd.read_csv(folder / f"{pop_name}_node_types.csv", sep=" ")
-        assert sorted(pop.node_types.index) == sorted(csv["node_type_id"])
-        model_types = dict(zip(csv["node_type_id"], csv["model_type"]))
-        assert list(pop.column("model_type")) == [model_types[t] for t in raw_types]
+        csv = pd.read_csv(folder / f"{pop_name}_node_types.csv", sep=r"\s+", dtype=str, keep_default_na=False)
+        assert sorted(pop.node_types.index) == sorted(int(t) for t in csv["node_type_id"])
+        by_type = csv.set_index(csv["node_type_id"].astype(int))
+        for column in (c for c in csv.columns if c not in ("node_type_id", "population") and c not in group_keys):
+            values = by_type[column].to_dict()
+            expected_values = [values[t] for t in raw_types]
+            got = [("" if isinstance(v, float) and np.isnan(v) else str(v)) for v in pop.column(column)]
+            wanted = ["" if v in ("NONE", "NULL", "") else v for v in expected_values]
+            numeric = [g == w or (g and w and float(g) == float(w)) if _is_number(w) else g == w
+                       for g, w in zip(got, wanted)]
+            assert all(numeric), (pop_name, column, got[:3], wanted[:3])
     for edges_file in folder.glob("*_edges.h5"):
         types_file = edges_file.with_name(edges_file.name.replace("_edges.h5", "_edge_types.csv"))
         for name, edges in read_edges(edges_file, types_file).items():
@@ -237,6 +252,14 @@ def test_every_bmtk_example_network_loads(bmtk_examples, example):
             np.testing.assert_allclose(edges.syn_weight(), [weights[t] for t in edges.edge_type_id])
             n_src = EXAMPLE_NETWORKS[example][edges.source_population]
             assert edges.source_node_id.max() < n_src
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+        return True
+    except ValueError:
+        return False
 
 
 def test_libsonata_reads_bmtk_example_as_reference(bmtk_examples):
