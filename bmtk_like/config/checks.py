@@ -6,7 +6,6 @@ file, the dotted key (``run.tstop``), the offending value and what was expected.
 from __future__ import annotations
 
 import math
-
 from typing import Any, Optional
 
 from bmtk_like.errors import ConfigError
