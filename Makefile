@@ -11,10 +11,10 @@ BMTK_VENV := .venv-bmtk
 
 .PHONY: setup demo test test-fast mpi bmtk-ref
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[all]'
+	$(BIN)/python -m pip install -q -e '.[all]' -c constraints.txt
 	touch $(STAMP)
 
 setup: $(STAMP)
