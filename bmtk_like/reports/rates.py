@@ -89,11 +89,12 @@ def write_rates(path: PathLike, rates: Mapping[str, Tuple[np.ndarray, np.ndarray
     df = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
         {"population": [], "t": [], "r": []})
     path.parent.mkdir(parents=True, exist_ok=True)
+    df["t"] = np.round(df["t"].to_numpy(dtype=float), 9)       # step times k·dt: no 0.30000000000000004
     if fmt == "csv":
         df.columns = ["population", "time_ms", "rate_hz"]
         df.to_csv(path, sep=" ", index=False, lineterminator="\n")
     else:
-        df["t"] = df["t"] / 1000.0
+        df["t"] = np.round(df["t"] / 1000.0, 12)
         df.to_csv(path, sep=" ", index=False, header=False,
                   lineterminator="\n")
     return path

@@ -76,6 +76,13 @@ def as_distribution(spec: DistributionLike, what: str = "weight") -> Discrete:
     pairs; a dict ``{"distribution": "delta"|"uniform"|"gaussian"|"discrete", ...}``
     with keys ``value`` / ``low``, ``high`` / ``mean``, ``std`` / ``values``, ``probs``.
     """
+    dist = _as_distribution(spec, what)
+    if not (np.isfinite(dist.values).all() and np.isfinite(dist.probs).all()):
+        raise SimulationError(f"{what}: values must be finite numbers, got {dist.values[:5].tolist()}")
+    return dist
+
+
+def _as_distribution(spec: DistributionLike, what: str) -> Discrete:
     if isinstance(spec, Discrete):
         return spec
     if isinstance(spec, (int, float, np.integer, np.floating)):
@@ -108,7 +115,7 @@ def split_on_grid(dist: Discrete, step: float) -> tuple[np.ndarray, np.ndarray]:
     mean is exact. Duplicate offsets are merged; zero-probability ones dropped.
     A value within rounding (1e-12 relative) of a grid point is that grid point, so
     −0.5 mV on a 0.1 mV grid is 5 cells, not 6 cells with probability 1e-15."""
-    x = dist.values / step
+    x = np.clip(dist.values / step, -2.0 ** 52, 2.0 ** 52)     # beyond any grid; keeps int64 exact
     nearest = np.round(x)
     x = np.where(np.abs(x - nearest) <= 1e-12 * np.maximum(np.abs(x), 1.0), nearest, x)
     lo = np.floor(x)

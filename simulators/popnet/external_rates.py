@@ -6,10 +6,12 @@
   (linear interpolation): ``time_ms`` in ms, or ``time``/``time_s`` in seconds.
   A ``firing_rate`` key in the input itself gives one constant rate to its node set.
 * spike files (``sonata``/``h5``/``csv``): the mean rate of the group's nodes over
-  the run (spikes / nodes / duration), constant.
+  the run (spikes in [0, tstop) / nodes / tstop), constant.
 * ``"module": "poisson"``: its ``rate`` (Hz), averaged over the group's nodes,
   within its [start, stop) window.
-Several inputs on one group add up.
+Several inputs on one group add up. Spike and Poisson inputs drive virtual populations only, as on
+NEST and NEURON; current clamps have no population-density counterpart. Both are errors that name the
+input, not inputs silently dropped.
 """
 from __future__ import annotations
 
@@ -90,17 +92,24 @@ def external_rates(circuit: Any, cfg: Any, groups: list[Group], tstop_ms: float)
         out.setdefault(i, []).append(term)
 
     inputs = collect_inputs(circuit, cfg, supported={"pop_rates"}, backend="popnet")
+    for clamp in inputs.current_clamps:
+        raise ConfigError(f"input '{clamp.name}': current clamps cannot drive a population-density model "
+                          "(popnet has no injected-current term); remove the input for popnet runs, or drive "
+                          "the populations through virtual nodes (spike, Poisson or pop_rates inputs)")
     for spec in inputs.other:
         _pop_rates(cfg, spec, groups, circuit.node_set(spec.node_set), add)
     for inp in inputs.spikes:
+        _refuse_internal(inp.name, "spike", inp.node_set, groups)
         for i, g in enumerate(groups):
             if not g.external or g.node_population not in inp.node_set:
                 continue
-            ids, _ = inp.spikes.get(g.node_population) if g.node_population in inp.spikes.populations \
-                else (np.zeros(0), None)
-            n_spk = int(np.isin(np.asarray(ids, dtype=np.int64), g.node_ids).sum())
+            ids, times = inp.spikes.get(g.node_population) if g.node_population in inp.spikes.populations \
+                else (np.zeros(0), np.zeros(0))
+            in_run = (np.asarray(times, dtype=float) >= 0.0) & (np.asarray(times, dtype=float) < tstop_ms)
+            n_spk = int(np.isin(np.asarray(ids, dtype=np.int64)[in_run], g.node_ids).sum())
             add(i, 1000.0 * n_spk / (g.node_ids.size * tstop_ms))
     for inp in inputs.poisson:
+        _refuse_internal(inp.name, "Poisson", inp.node_set, groups)
         for i, g in enumerate(groups):
             if not g.external or g.node_population not in inp.node_set:
                 continue
@@ -108,6 +117,15 @@ def external_rates(circuit: Any, cfg: Any, groups: list[Group], tstop_ms: float)
             t = np.array([inp.tstart, inp.tstart, inp.tstop, inp.tstop])
             add(i, (np.nextafter(t, t + np.array([-1, 1, -1, 1])), np.array([0.0, rate, rate, 0.0])))
     return out
+
+
+def _refuse_internal(name: str, kind: str, node_set: dict, groups: list[Group]) -> None:
+    """Spike trains drive virtual nodes; a node set reaching internal populations is a mistake."""
+    for g in groups:
+        if not g.external and g.node_population in node_set and np.isin(g.node_ids, node_set[g.node_population]).any():
+            raise ConfigError(f"input '{name}': its {kind} trains target population '{g.node_population}' "
+                              f"({g.label}), which is not virtual; spike inputs drive virtual nodes only "
+                              "(as on NEST and NEURON): point the node_set at a virtual population")
 
 
 def combine(terms: list) -> Any:

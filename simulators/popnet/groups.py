@@ -38,6 +38,10 @@ from simulators.popnet import units as U
 #: NEST 3 defaults of the iaf_psc_* models (mV, ms, pF).
 IAF_DEFAULTS = {"E_L": -70.0, "V_th": -55.0, "V_reset": -70.0, "tau_m": 10.0,
                 "t_ref": 2.0, "C_m": 250.0, "tau_syn_ex": 2.0, "tau_syn_in": 2.0}
+#: Parameters of NEST's iaf_psc_delta/exp/alpha a popnet mapping accepts (the rest of NEST's set has no
+#: counterpart in the density model): V_m is the initial state, the STDP history keys play no part.
+IAF_KEYS = frozenset(IAF_DEFAULTS) | {"V_m", "V_min", "I_e", "refractory_input", "tau_minus", "tau_minus_triplet",
+                                      "tau_syn", "rho", "delta"}
 #: model -> charge factor of a unit PSC (ms): delta 0 (weight is the jump), exp τ, alpha e·τ.
 LIF_MODELS = {"iaf_psc_delta": None, "iaf_psc_exp": 1.0, "iaf_psc_alpha": float(np.e)}
 
@@ -92,7 +96,19 @@ def _point_params(circuit: Any, pop: str, ntid: int, row: dict) -> tuple[dict, t
     p = dict(IAF_DEFAULTS)
     if model.dynamics_params:
         folder = circuit.component_dir("point_neuron_models_dir", required_by=where)
-        p.update(load_params_json(folder, model.dynamics_params))
+        given = load_params_json(folder, model.dynamics_params)
+        unknown = sorted(set(given) - IAF_KEYS)
+        if unknown:
+            raise ModelTranslationError(f"{where}: {model.dynamics_params} has {unknown}, which are not "
+                                        f"parameters of {model.model} (known: {sorted(IAF_KEYS)})")
+        if float(given.get("I_e", 0.0)) != 0.0:
+            raise ModelTranslationError(f"{where}: I_e = {given['I_e']} pA in {model.dynamics_params}; the "
+                                        "density model has no bias current, so popnet cannot map it; drive the "
+                                        "population through virtual inputs instead, or run it on NEST")
+        if given.get("refractory_input"):
+            raise ModelTranslationError(f"{where}: refractory_input is true in {model.dynamics_params}; the "
+                                        "density model ignores inputs during the refractory period")
+        p.update(given)
     theta = float(p["V_th"]) - float(p["E_L"])
     out = {"tau_m": float(p["tau_m"]), "threshold": theta,
            "v_reset": float(p["V_reset"]) - float(p["E_L"]), "t_ref": float(p["t_ref"])}

@@ -118,7 +118,10 @@ def _connections(circuit: Circuit, groups: list[Group], member: dict[str, np.nda
             nsyns = np.where(point, 1.0, nsyns)
         if edges.has_column("delay"):
             delay = np.asarray(edges.column("delay"), dtype=float) * U.config_time_to_ms(1.0, units)
-            delay = np.where(np.isfinite(delay), delay, default_delay)
+            if np.isinf(delay).any():
+                raise ConfigError(f"edges {edges.name}: infinite delay in {edges.h5_file} or its edge types CSV; "
+                                  "give a delay in ms")
+            delay = np.where(np.isnan(delay), default_delay, delay)      # missing in some groups/types
         else:
             delay = np.full(edges.size, default_delay)
         for lst, arr in ((src_all, src), (tgt_all, tgt), (n_all, nsyns),

@@ -99,7 +99,7 @@ def run_config(cfg: Any, **overrides: Any) -> SimulationResult:
         t1 = time.perf_counter()
         sim = PopSimulator.from_config(cfg, network, **overrides)
         timings["create"] = time.perf_counter() - t1
-        logger.info("popnet: %d populations (%d cells), %d external, %d connections, dt=%g ms",
+        logger.info("popnet: %d populations (%d voltage bins in all), %d external, %d connections, dt=%g ms",
                     len(network.populations), sim.solver.n_cells, len(network.externals),
                     len(network.connections), sim.solver.dt)
         t2 = time.perf_counter()

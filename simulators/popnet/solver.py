@@ -53,10 +53,12 @@ class Population:
 
     def grid(self) -> VoltageGrid:
         """The voltage grid of this population."""
-        if not self.tau_m > 0:
-            raise SimulationError(f"population '{self.name}': tau_m must be > 0 ms, got {self.tau_m}")
-        if self.t_ref < 0:
-            raise SimulationError(f"population '{self.name}': t_ref must be >= 0 ms, got {self.t_ref}")
+        if not (self.tau_m > 0 and np.isfinite(self.tau_m)):
+            raise SimulationError(f"population '{self.name}': tau_m must be a finite number > 0 ms, "
+                                  f"got {self.tau_m}")
+        if not (self.t_ref >= 0 and np.isfinite(self.t_ref)):
+            raise SimulationError(f"population '{self.name}': t_ref must be a finite number >= 0 ms, "
+                                  f"got {self.t_ref}")
         try:
             return VoltageGrid(self.v_min, self.threshold, self.dv, self.v_reset)
         except SimulationError as exc:
@@ -116,6 +118,8 @@ class RateResult:
 
 
 ENGINES = ("auto", "batched", "sparse")
+MAX_DELAY_STEPS = 10_000_000
+"""Longest delay in steps (the ring buffer of past rates holds one row per step)."""
 
 
 class DensitySolver:
@@ -184,6 +188,9 @@ class DensitySolver:
             delay = dists.as_distribution(c.delay, f"{where} delay")
             if np.any(delay.values < 0):
                 raise SimulationError(f"{where}: delays must be >= 0 ms")
+            if delay.values.max() / self.dt > MAX_DELAY_STEPS:
+                raise SimulationError(f"{where}: delay {delay.values.max():g} ms is more than "
+                                      f"{MAX_DELAY_STEPS:.0e} steps of dt = {self.dt:g} ms; check its units (ms)")
             d_steps, d_probs = dists.split_on_grid(delay, self.dt)
             src = self._src_index[c.source]
             if src < npop:   # recurrent input needs the rate of a finished step
@@ -232,7 +239,7 @@ class DensitySolver:
         n = self.step_count
         rows = (n - self._pair_delay) % self._hist_len
         vals = self._pair_w * self.history[rows, self._pair_src]
-        return np.bincount(self._pair_conn, weights=vals, minlength=len(self.connections))
+        return np.bincount(self._pair_conn, weights=vals, minlength=len(self.connections)).astype(float)
 
     def step(self) -> np.ndarray:
         """Advance one step of dt ms; return each population's rate (Hz) during it."""
@@ -246,7 +253,7 @@ class DensitySolver:
         n = self.step_count
         self.history[n % self._hist_len, npop:] = ext_rates_per_ms
         x_conn = self.input_rates() * dt
-        x_pop = np.bincount(self._conn_target, weights=x_conn, minlength=npop)
+        x_pop = np.bincount(self._conn_target, weights=x_conn, minlength=npop).astype(float)
         fired = self.engine.advance(x_conn, x_pop)
         ring = (n + self._ref_steps) % self._ref_len
         np.add.at(self.refractory, (ring, self._ref_pop), fired[self._ref_pop] * self._ref_w)

@@ -52,19 +52,26 @@ class _PopulationOperators:
         self.reset[cells] = weights
 
     def stationary(self, lam: np.ndarray) -> tuple[float, np.ndarray]:
-        """(rate per ms, cell masses) for per-connection input rates ``lam`` (per ms)."""
+        """(rate per ms, cell masses) for per-connection input rates ``lam`` (per ms).
+
+        Unknowns: the n cell masses m and the rate r; equations, all sparse (memory O(n)):
+        (A m + reset·r)_i = 0 for cells 1..n−1 (cell 0's row is implied: the columns of the
+        generator sum to −fire), fire·m − r = 0, and Σm + t_ref·r = 1 (normalisation)."""
+        n = self.grid.n
         gen = self.leak.copy()
-        fire = np.zeros(self.grid.n)
+        fire = np.zeros(n)
         for k, block, row in self.jumps:
             if lam[k] > 0:
                 gen = gen + lam[k] * block
                 fire += lam[k] * row
-        gen = (gen + sp.csr_matrix(np.outer(self.reset, fire))).tolil()
-        gen[0, :] = 1.0 + self.t_ref * fire      # normalisation replaces one (redundant) row
-        rhs = np.zeros(self.grid.n)
-        rhs[0] = 1.0
-        mass = spsolve(gen.tocsc(), rhs)
-        mass = np.maximum(mass, 0.0)
+        body = sp.hstack([gen[1:], sp.csr_matrix(self.reset[1:, None])])
+        fire_row = sp.csr_matrix(np.r_[fire, -1.0][None, :])
+        norm_row = sp.csr_matrix(np.r_[np.ones(n), self.t_ref][None, :])
+        system = sp.vstack([body, fire_row, norm_row], format="csc")
+        rhs = np.zeros(n + 1)
+        rhs[-1] = 1.0
+        solution = spsolve(system, rhs)
+        mass = np.maximum(solution[:n], 0.0)
         return float(fire @ mass), mass
 
 

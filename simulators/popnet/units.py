@@ -18,7 +18,11 @@ Deciding which system a circuit uses (documented rule, checked in this order):
 
 A config whose populations disagree is an error naming the files.
 Our native population JSON keys (ms/mV): ``tau_m``, ``threshold``, ``v_min``,
-``dv``, ``v_reset``, ``t_ref``.
+``dv``, ``v_reset``, ``t_ref``. Seconds/volts JSONs take DiPDE's keys and its defaults for
+missing ones (``tau_m`` 0.02 s, ``v_min`` −0.1 V, ``v_max`` 0.02 V, ``dv`` 1e-4 V); DiPDE's
+numerical settings (``update_method``, ``approx_order``, ``tol``, ``norm``, ``record``, ...) are
+accepted and unused. Any other key is an error naming the file (a typo such as ``tau_M`` would
+otherwise fall back to a default silently).
 """
 from __future__ import annotations
 
@@ -61,10 +65,31 @@ def population_units(params: Mapping[str, Any], where: str) -> str:
     return MS_MV
 
 
+NATIVE_KEYS = frozenset({"tau_m", "threshold", "v_min", "dv", "v_reset", "t_ref", "tau_ref", "units"})
+DIPDE_KEYS = frozenset({"tau_m", "v_min", "v_max", "dv", "units", "t_ref", "tau_ref", "v_reset"})
+DIPDE_UNUSED = frozenset({"record", "initial_firing_rate", "curr_firing_rate", "update_method", "approx_order",
+                          "tol", "norm", "p0", "metadata"})
+DIPDE_DEFAULTS = {"tau_m": 0.02, "v_min": -0.1, "v_max": 0.02, "dv": 0.0001}
+"""DiPDE's InternalPopulation defaults (s, V)."""
+
+
 def population_params_ms_mv(params: Mapping[str, Any], units: str, where: str) -> dict:
     """Population JSON -> keyword arguments of ``solver.Population`` in ms and mV."""
     t = MS_PER_S if units == SI else 1.0
     v = MV_PER_V if units == SI else 1.0
+    known = (DIPDE_KEYS | DIPDE_UNUSED) if units == SI else NATIVE_KEYS
+    unknown = sorted(set(params) - known)
+    if unknown:
+        raise ConfigError(f"{where}: unknown population parameter(s) {unknown}; "
+                          f"{'seconds/volts (DiPDE)' if units == SI else 'ms/mV'} population JSONs take "
+                          f"{sorted(known)}")
+    if units == SI:
+        params = {**DIPDE_DEFAULTS, **params}
+    for key, value in params.items():
+        if key not in DIPDE_UNUSED and key != "units" and value is not None and (
+                isinstance(value, bool) or not isinstance(value, (int, float))):
+            raise ConfigError(f"{where}: population parameter '{key}' is {value!r}; expected a number "
+                              f"({'s or V' if units == SI else 'ms or mV'})")
     if "tau_m" not in params:
         raise ConfigError(f"{where}: population parameters need 'tau_m' "
                           f"({'s' if units == SI else 'ms'}); found keys {sorted(params)}")

@@ -118,8 +118,16 @@ def test_unit_rule():
         {"tau_m": 20.0, "threshold": 15.0, "dv": 0.1, "v_min": -10.0})
     with pytest.raises(ConfigError, match="units 'furlongs'"):
         U.population_units({"units": "furlongs"}, "pop.json")
+    # seconds/volts JSONs take DiPDE's defaults for missing keys (tau_m 20 ms, v_min -100 mV, dv 0.1 mV)
+    assert U.population_params_ms_mv({"v_max": 0.015, "record": True, "update_method": "gmres"},
+                                     U.SI, "x") == pytest.approx(
+        {"tau_m": 20.0, "threshold": 15.0, "dv": 0.1, "v_min": -100.0})
     with pytest.raises(ConfigError, match="pop.json.*tau_m"):
-        U.population_params_ms_mv({"v_max": 0.02}, U.SI, "pop.json")
+        U.population_params_ms_mv({"threshold": 20.0}, U.MS_MV, "pop.json")
+    with pytest.raises(ConfigError, match=r"pop.json: unknown population parameter\(s\) \['tau_M'\]"):
+        U.population_params_ms_mv({"tau_M": 0.02, "v_max": 0.02}, U.SI, "pop.json")
+    with pytest.raises(ConfigError, match=r"pop.json: population parameter 'tau_m' is \{'distribution'"):
+        U.population_params_ms_mv({"tau_m": {"distribution": "uniform"}, "v_max": 0.02}, U.SI, "pop.json")
 
 
 # ---------------------------------------------------------------- point circuits
@@ -240,6 +248,43 @@ def test_spike_file_input_drives_with_its_mean_rate(tmp_path):
     path.write_text(json.dumps(data))
     net = popnet.PopNetwork.from_config(SimulationConfig.from_json(path))
     assert net.externals[0].rate == pytest.approx(10.0)
+    # a file longer than the run: only the spikes inside [0, tstop) count (3 more per node after 300 ms)
+    later = np.repeat(np.arange(100), 3)
+    SpikeTrains({"bg": (np.r_[ids, later], np.r_[rng.uniform(0, 300.0, ids.size),
+                                                 rng.uniform(300.0, 600.0, later.size)])}).to_sonata(
+        tmp_path / "bg_long.h5")
+    data["inputs"]["bg_file"]["input_file"] = str(tmp_path / "bg_long.h5")
+    path.write_text(json.dumps(data))
+    net = popnet.PopNetwork.from_config(SimulationConfig.from_json(path))
+    assert net.externals[0].rate == pytest.approx(10.0)
+
+
+@pytest.mark.parametrize("inputs,message", [
+    ({"clamp": {"input_type": "current_clamp", "module": "IClamp", "node_set": "cortex", "amp": 0.1,
+                "delay": 10.0, "duration": 50.0}},
+     r"input 'clamp': current clamps cannot drive a population-density model"),
+    ({"bg_spikes": {"input_type": "spikes", "module": "poisson", "rate": 12.0, "node_set": "cortex"}},
+     r"input 'bg_spikes': its Poisson trains target population 'cortex' \(E\), which is not virtual"),
+])
+def test_inputs_popnet_cannot_use_are_errors_not_dropped(tmp_path, inputs, message):
+    path = _point_circuit(tmp_path)
+    data = json.loads(path.read_text())
+    data["inputs"] = inputs
+    path.write_text(json.dumps(data))
+    with pytest.raises(ConfigError, match=message):
+        popnet.PopNetwork.from_config(SimulationConfig.from_json(path))
+
+
+@pytest.mark.parametrize("params,message", [
+    ({"tau_M": 20.0}, r"exc.json has \['tau_M'\], which are not parameters of iaf_psc_delta"),
+    ({"I_e": 100.0}, r"I_e = 100.0 pA in exc.json; the density model has no bias current"),
+])
+def test_point_parameters_popnet_cannot_map_are_refused(tmp_path, params, message):
+    path = _point_circuit(tmp_path)
+    cells = tmp_path / "components" / "cells" / "exc.json"
+    cells.write_text(json.dumps({**json.loads(cells.read_text()), **params}))
+    with pytest.raises(ModelTranslationError, match=message):
+        popnet.PopNetwork.from_config(SimulationConfig.from_json(path))
 
 
 @pytest.mark.parametrize("group_by,message", [

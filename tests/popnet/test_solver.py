@@ -154,6 +154,10 @@ def test_split_keeps_the_mean_of_weights():
     (dict(delay=-1.0), "delays must be >= 0 ms"),
     (dict(weight={"distribution": "uniform", "low": 1}), "needs key 'high'"),
     (dict(weight={"distribution": "lognormal"}), "unknown distribution 'lognormal'"),
+    (dict(weight=float("nan")), r"weight: values must be finite numbers, got \[nan\]"),
+    (dict(weight=float("-inf")), r"weight: values must be finite numbers"),
+    (dict(delay=float("inf")), r"delay: values must be finite numbers"),
+    (dict(delay=1e9), r"delay 1e\+09 ms is more than 1e\+07 steps of dt = 0.1 ms; check its units"),
 ])
 def test_bad_connections_name_the_connection(kwargs, message):
     conn = dict(source="x", target="e", nsyns=1.0, weight=1.0, delay=0.0) | kwargs
@@ -184,3 +188,37 @@ def test_distributed_delay_mixes_past_rates():
     s.run(10.0)
     s.history[s.step_count % s._hist_len, 1:] = 0.2
     assert s.input_rates()[0] == pytest.approx(3 * 0.2, rel=1e-12)
+
+
+def test_a_network_without_connections_steps_and_keeps_its_mass():
+    for engine in ("batched", "sparse"):
+        s = DensitySolver([Population("e", v_min=-2.0)], [], [], dt=0.1, engine=engine)
+        rates = s.run(5.0).rates
+        assert np.all(rates == 0.0) and s.total_mass() == pytest.approx([1.0], abs=1e-12)
+
+
+@pytest.mark.parametrize("t_ref", [float("nan"), float("inf")])
+def test_non_finite_refractory_period_is_refused(t_ref):
+    with pytest.raises(SimulationError, match="population 'e': t_ref must be a finite number >= 0 ms"):
+        DensitySolver([Population("e", v_min=-2.0, t_ref=t_ref)], [], [])
+
+
+def test_huge_weights_fire_at_once_instead_of_overflowing():
+    """A 1e30 mV jump crosses threshold: every input spike fires the neuron."""
+    s = DensitySolver([Population("e", v_min=-2.0)], [Connection("x", "e", 1, 1e30)],
+                      [ExternalPopulation("x", 100.0)])
+    assert s.run(50.0).rates[-1, 0] == pytest.approx(100.0, rel=0.01)
+
+
+def test_steady_state_memory_grows_linearly_with_the_grid():
+    """20,000 cells: a dense generator would need 3.2 GB; the sparse bordered system a few MB."""
+    import tracemalloc
+    s = DensitySolver([Population("e", tau_m=20.0, threshold=20.0, v_min=-2.0, dv=0.0011)],
+                      [Connection("x", "e", 1, 5.0)], [ExternalPopulation("x", 100.0)])
+    assert s.grids[0].n >= 20_000
+    tracemalloc.start()
+    rate = steady_state(s).rates["e"]
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert peak < 100e6
+    assert rate == pytest.approx(5.29, rel=0.01)
