@@ -1,6 +1,7 @@
 """The ``components`` and ``networks`` sections: where the circuit's files are."""
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Optional
@@ -15,7 +16,8 @@ class NodesFiles:
     """One ``networks.nodes`` entry: a nodes HDF5 file and its node-types CSV.
 
     ``populations`` holds SONATA per-population overrides (``{"v1": {"type": ...}}``),
-    empty when absent. ``node_types_file`` is None when the entry has none.
+    empty when absent. An entry without ``node_types_file`` gets BMTK's sibling name
+    (``x_nodes.h5`` -> ``x_node_types.csv``).
     """
 
     nodes_file: Path
@@ -74,12 +76,24 @@ def parse_networks(networks: Any, source: str) -> tuple[list[NodesFiles], list[E
             if data_key not in entry:
                 raise ConfigError(f"{source}: '{where}' has no '{data_key}'; each entry needs "
                                   f"\"{data_key}\" (HDF5) and \"{types_key}\" (CSV).")
+            unknown = sorted(set(entry) - {data_key, types_key, "populations"})
+            if unknown:
+                hints = [f"'{k}' (did you mean '{close[0]}'?)" if (close := difflib.get_close_matches(
+                    k, [data_key, types_key, "populations"], n=1)) else f"'{k}'" for k in unknown]
+                raise ConfigError(f"{source}: '{where}' has unknown key(s) {', '.join(hints)}; an entry takes "
+                                  f"\"{data_key}\", \"{types_key}\" and optionally \"populations\".")
             data_file = Path(checks.string(entry[data_key], f"{where}.{data_key}", source))
             required.append(RequiredPath(f"{where}.{data_key}", data_file, "file", source))
             types_file = entry.get(types_key)
-            if types_file is not None:
+            if types_file is None:      # BMTK's sibling name: x_nodes.h5 -> x_node_types.csv
+                suffix = f"_{kind}.h5"
+                if not data_file.name.endswith(suffix):
+                    raise ConfigError(f"{source}: '{where}' has no '{types_key}'; add the types CSV of "
+                                      f"{data_file.name}.")
+                types_file = data_file.with_name(data_file.name[:-len(suffix)] + f"_{kind[:-1]}_types.csv")
+            else:
                 types_file = Path(checks.string(types_file, f"{where}.{types_key}", source))
-                required.append(RequiredPath(f"{where}.{types_key}", types_file, "file", source))
+            required.append(RequiredPath(f"{where}.{types_key}", types_file, "file", source))
             populations = checks.mapping(entry.get("populations", {}), f"{where}.populations",
                                          source)
             files[kind].append(record(data_file, types_file, dict(populations)))

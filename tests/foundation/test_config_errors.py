@@ -139,6 +139,20 @@ def test_bad_run_values(circuit, run, pattern):
     raises(simulation(circuit, run=run), pattern)
 
 
+def test_misspelled_network_entry_key_suggests_the_right_one(circuit):
+    (circuit / "config.circuit.json").write_text(json.dumps({"networks": {"nodes": [
+        {"nodes_file": "network/v1_nodes.h5", "node_type_file": "network/v1_node_types.csv"}]}}))
+    raises(simulation(circuit), r"config\.circuit\.json: 'networks\.nodes\[0\]' has unknown key\(s\) "
+                                r"'node_type_file' \(did you mean 'node_types_file'\?\)")
+
+
+def test_network_entry_without_types_file_uses_bmtks_sibling_name(circuit):
+    (circuit / "config.circuit.json").write_text(json.dumps({"networks": {"nodes": [
+        {"nodes_file": "network/v1_nodes.h5"}]}}))
+    config = load_config(simulation(circuit, inputs={}))
+    assert config.nodes[0].node_types_file == circuit / "network" / "v1_node_types.csv"
+
+
 def test_non_finite_numbers_are_refused(circuit):
     """JSON parsers accept Infinity and 1e400; a run of infinite length is a mistake."""
     path = circuit / "config.simulation.json"
