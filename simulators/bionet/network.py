@@ -91,8 +91,9 @@ class BioNetwork:
         ``dL`` (µm) and ``spike_threshold`` (mV) override the config's run section.
         """
         from simulators.core import Circuit
+        circuit = Circuit.from_config(cfg)      # a circuit that cannot be read leaves old outputs alone
         prepare_environment(cfg)
-        return cls(Circuit.from_config(cfg), cfg, dL, spike_threshold)
+        return cls(circuit, cfg, dL, spike_threshold)
 
     # ---- queries --------------------------------------------------------------------------
     def is_local(self, population: str, node_ids: np.ndarray) -> np.ndarray:

@@ -166,6 +166,7 @@ def run_config(cfg, **overrides) -> Any:
     ``overrides``: any of tstop, dt (ms), v_init (mV), celsius, nsteps_block, dL (µm), spike_threshold (mV).
     """
     from simulators.core import close_logging, load_config
+    from simulators.core.output import log_failure
     cfg = load_config(cfg)
     unknown = sorted(set(overrides) - RUN_OVERRIDES)
     if unknown:
@@ -182,5 +183,8 @@ def run_config(cfg, **overrides) -> Any:
         result.timings["load"] = load
         log.info("simulation finished: %s", {k: round(v, 3) for k, v in result.timings.items()})
         return result
+    except BaseException as exc:
+        log_failure(exc)
+        raise
     finally:
         close_logging()

@@ -7,7 +7,11 @@ Policy (``output.overwrite_output_dir``):
   naming the folder; nothing is touched;
 - it exists and ``overwrite_output_dir`` is true -> only the files this run will
   write (log, spikes h5/csv, rates, report files) are removed; anything else in the
-  folder is left alone. We never delete a folder.
+  folder is left alone. We never delete a folder. "This run" includes the files any backend
+  writes under their default names (:data:`RATES_OUTPUTS`), so switching the level of a config
+  never leaves another level's results beside the new ones.
+
+A run that fails after the log is open writes the error to the log (:func:`log_failure`).
 """
 from __future__ import annotations
 
@@ -20,6 +24,10 @@ from bmtk_like.errors import SimulationError
 
 LOGGER_NAME = "bmtk_like.simulation"
 _OUR_HANDLER = "_bmtk_like_run_handler"
+
+
+#: popnet's rate outputs (default names) in the output folder.
+RATES_OUTPUTS = ("population_rates.h5", "population_rates.csv", "population_rates.png")
 
 
 def _get(obj: Any, name: str, default: Any = None) -> Any:
@@ -49,7 +57,7 @@ def known_outputs(cfg: Any, extra: Iterable[str | Path] = ()) -> list[Path]:
             names.append(path if path.is_absolute() else out_dir / path)
     for report in (cfg.reports or {}).values():
         names.append(report_file(cfg, report))
-    for value in extra:
+    for value in (*extra, *RATES_OUTPUTS):
         path = Path(value)
         names.append(path if path.is_absolute() else out_dir / path)
     return names
@@ -117,6 +125,13 @@ def setup_logging(cfg: Any, console: Optional[bool] = None) -> logging.Logger:
         setattr(stream, _OUR_HANDLER, True)
         logger.addHandler(stream)
     return logger
+
+
+def log_failure(exc: BaseException) -> None:
+    """Write a failed run's error to its log (when the log is open), so log.txt says why it stopped."""
+    logger = logging.getLogger(LOGGER_NAME)
+    if any(getattr(h, _OUR_HANDLER, False) for h in logger.handlers):
+        logger.error("run failed: %s: %s", type(exc).__name__, exc)
 
 
 def close_logging() -> None:

@@ -18,6 +18,7 @@ import numpy as np
 from bmtk_like.errors import ConfigError
 from simulators.core import (SimulationResult, close_logging, collect_inputs, load_config,
                              prepare_output_dir, setup_logging)
+from simulators.core.output import log_failure
 from simulators.pointnet import cells as cells_mod
 from simulators.pointnet.ids import NestIdMap
 from simulators.pointnet.kernel import reset_kernel
@@ -75,7 +76,8 @@ class PointSimulator:
         sim = cls(cfg, net, _settings(cfg, overrides))
         try:
             sim._build()
-        except BaseException:
+        except BaseException as exc:
+            log_failure(exc)
             close_logging()         # do not leave the log file open after a failed build
             raise
         return sim

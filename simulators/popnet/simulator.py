@@ -16,14 +16,12 @@ from pathlib import Path
 from typing import Any, Optional
 
 from bmtk_like.errors import SimulationError
-from simulators.core.output import close_logging, prepare_output_dir, setup_logging
+from simulators.core.output import RATES_OUTPUTS, close_logging, log_failure, prepare_output_dir, setup_logging
 from simulators.core.results import SimulationResult
 from simulators.popnet.network import PopNetwork, popnet_settings
 from simulators.popnet.solver import DensitySolver, RateResult
 
-RATES_H5 = "population_rates.h5"
-RATES_CSV = "population_rates.csv"
-RATES_PNG = "population_rates.png"
+RATES_H5, RATES_CSV, RATES_PNG = RATES_OUTPUTS
 
 
 class PopSimulator:
@@ -91,14 +89,16 @@ def run_config(cfg: Any, **overrides: Any) -> SimulationResult:
     cfg = load_config(cfg)
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
-    out_dir = prepare_output_dir(cfg, extra_outputs=[RATES_H5, RATES_CSV, RATES_PNG])
+    # the circuit is read and mapped before the output folder is touched: a config that
+    # cannot run leaves the previous results in place
+    network = PopNetwork.from_config(cfg, group_by=overrides.get("group_by"))
+    timings["load"] = time.perf_counter() - t0
+    t1 = time.perf_counter()
+    sim = PopSimulator.from_config(cfg, network, **overrides)
+    timings["create"] = time.perf_counter() - t1
+    out_dir = prepare_output_dir(cfg)
     logger = setup_logging(cfg)
     try:
-        network = PopNetwork.from_config(cfg, group_by=overrides.get("group_by"))
-        timings["load"] = time.perf_counter() - t0
-        t1 = time.perf_counter()
-        sim = PopSimulator.from_config(cfg, network, **overrides)
-        timings["create"] = time.perf_counter() - t1
         logger.info("popnet: %d populations (%d voltage bins in all), %d external, %d connections, dt=%g ms",
                     len(network.populations), sim.solver.n_cells, len(network.externals),
                     len(network.connections), sim.solver.dt)
@@ -112,6 +112,9 @@ def run_config(cfg: Any, **overrides: Any) -> SimulationResult:
         timings["write"] = time.perf_counter() - t3
         for name, (_, r) in sim.rates().items():
             logger.info("popnet: population %s final rate %.4g Hz", name, r[-1] if r.size else float("nan"))
+    except BaseException as exc:
+        log_failure(exc)
+        raise
     finally:
         close_logging()
     log = getattr(cfg.output, "log_file", None)

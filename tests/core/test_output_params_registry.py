@@ -39,6 +39,28 @@ def test_overwrite_deletes_only_our_outputs(tiny):
     assert sorted(p.name for p in out.iterdir()) == ["notes.txt"]
 
 
+def test_overwrite_also_removes_another_levels_results(tiny):
+    """A NEST run after a popnet run of the same config: popnet's rates do not linger beside new spikes."""
+    cfg = make_cfg(tiny)
+    out = tiny / "output"
+    out.mkdir()
+    for name in ("population_rates.h5", "population_rates.csv", "population_rates.png", "my_rates.csv"):
+        (out / name).write_text("x")
+    prepare_output_dir(cfg)
+    assert sorted(p.name for p in out.iterdir()) == ["my_rates.csv"]
+
+
+def test_a_failed_run_says_why_in_its_log(tiny):
+    from simulators.core.output import log_failure
+    cfg = make_cfg(tiny)
+    prepare_output_dir(cfg)
+    setup_logging(cfg, console=False)
+    log_failure(SimulationError("node type 7 of population v1: no such model"))
+    close_logging()
+    assert "run failed: SimulationError: node type 7 of population v1: no such model" in \
+        (tiny / "output" / "log.txt").read_text()
+
+
 def test_log_file_written_and_closed(tiny):
     cfg = make_cfg(tiny)
     prepare_output_dir(cfg)
