@@ -108,7 +108,7 @@ class PairJob:
             if not is_vectorised(rule) and cm.iterator == "one_to_all":
                 return _one_to_all_pairs(cm, rule, sources, targets, rng)
         except BuilderError as exc:
-            raise BuilderError(f"{cm.describe()}: {exc}") from None
+            raise _named(cm, exc) from None
         return None
 
     def run_block(self, block: int) -> list[TypeEdges]:
@@ -136,7 +136,7 @@ class PairJob:
             else:
                 result = _per_pair(cm, rule, sources, targets, rng, self.states[k])
         except BuilderError as exc:
-            raise BuilderError(f"{cm.describe()}: {exc}") from None
+            raise _named(cm, exc) from None
         src, trg, nsyns = _checked(cm, result, sources, targets)
         columns: dict[str, np.ndarray] = {}
         placer = self.placers[k]
@@ -221,6 +221,12 @@ def _seed_legacy(rng: np.random.Generator) -> None:
     value = int(rng.integers(0, 2 ** 32 - 1))
     np.random.seed(value)
     random.seed(value)
+
+
+def _named(cm, exc: BuilderError) -> BuilderError:
+    """``exc`` prefixed with the edge type, unless its message already starts with it."""
+    message = str(exc)
+    return BuilderError(message if message.startswith(cm.describe()) else f"{cm.describe()}: {message}")
 
 
 @contextmanager
@@ -314,5 +320,8 @@ def _property_values(cm, spec, src, trg, source_table, target_table, rng) -> dic
         if arr.shape != (n,):
             raise BuilderError(f"{where}: property '{name}' has shape {arr.shape} but there are {n} edges; "
                                "return one value per edge.")
+        if name == "delay" and arr.dtype.kind in "iuf" and np.any(arr < 0):
+            raise BuilderError(f"{where}: {int(np.sum(arr < 0))} delays are negative (first {arr[arr < 0][0]:g}); "
+                               "delays are in ms and must be >= 0.")
         columns[name] = arr
     return columns

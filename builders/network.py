@@ -19,6 +19,10 @@ FIRST_TYPE_ID = 100     # bmtk numbers node and edge types from 100
 DEFAULT_BLOCK_SIZE = 4096
 
 
+#: bmtk save options with no effect here (sorting and indexing are always done; builds happen on demand).
+BMTK_SAVE_OPTIONS = frozenset({"mode", "sort_by", "index_by", "name", "force_build", "sort_on_disk"})
+
+
 class NetworkBuilder:
     """Build one network (a SONATA node population) and the edges it owns.
 
@@ -190,6 +194,10 @@ class NetworkBuilder:
         elif int(etid) in taken:
             raise BuilderError(f"network '{self.name}': add_edges edge_type_id {etid} is already used.")
         props["edge_type_id"] = int(etid)
+        delay = props.get("delay")
+        if isinstance(delay, (int, float, np.integer, np.floating)) and not isinstance(delay, bool) and delay < 0:
+            raise BuilderError(f"network '{self.name}': edge type {etid}: add_edges delay={delay} is negative; "
+                               "delays are in ms and must be >= 0.")
         source_sel = self._selection(source, "source", f"edge type {etid}")
         target_sel = self._selection(target, "target", f"edge type {etid}")
         if source_sel.network is not self and target_sel.network is not self:
@@ -276,17 +284,27 @@ class NetworkBuilder:
 
     # ------------------------------------------------------------------ files, graphs
     def save(self, output_dir: str = ".", overwrite: bool = False, force_overwrite: bool | None = None,
-             compression: str | None = None, **_ignored: Any) -> None:
+             compression: str | None = None, **bmtk_options: Any) -> None:
         """Write ``<net>_nodes.h5``, ``<net>_node_types.csv`` and every ``<src>_<trg>_edges.h5`` /
         ``_edge_types.csv`` into ``output_dir``; existing files need ``overwrite=True``."""
         from builders.save import save_network
+        self._check_save_options("save", bmtk_options)
         save_network(self, output_dir, overwrite or bool(force_overwrite), compression)
+
+    def _check_save_options(self, method: str, options: dict) -> None:
+        """BMTK's save options that change nothing here are accepted; anything else is a typo."""
+        unknown = sorted(set(options) - BMTK_SAVE_OPTIONS)
+        if unknown:
+            raise BuilderError(f"network '{self.name}': {method}() got unknown argument(s) {unknown}; it takes "
+                               "output_dir, overwrite/force_overwrite, compression and file names "
+                               f"(bmtk options accepted and unused: {sorted(BMTK_SAVE_OPTIONS)})")
 
     def save_nodes(self, nodes_file_name: str | None = None, node_types_file_name: str | None = None,
                    output_dir: str = ".", overwrite: bool = False, force_overwrite: bool | None = None,
-                   compression: str | None = None, **_ignored: Any) -> None:
+                   compression: str | None = None, **bmtk_options: Any) -> None:
         """Write the nodes file and node-types CSV (bmtk's default names under ``output_dir``)."""
         from builders.save import save_nodes
+        self._check_save_options("save_nodes", bmtk_options)
         save_nodes(self, _path(output_dir, nodes_file_name, f"{self.name}_nodes.h5"),
                    _path(output_dir, node_types_file_name, f"{self.name}_node_types.csv"),
                    overwrite or bool(force_overwrite), compression)
@@ -294,9 +312,10 @@ class NetworkBuilder:
     def save_edges(self, edges_file_name: str | None = None, edge_types_file_name: str | None = None,
                    output_dir: str = ".", src_network: str | None = None, trg_network: str | None = None,
                    overwrite: bool = False, force_overwrite: bool | None = None,
-                   compression: str | None = None, **_ignored: Any) -> None:
+                   compression: str | None = None, **bmtk_options: Any) -> None:
         """Write edges files for every (or the chosen) source/target network pair."""
         from builders.save import save_edges
+        self._check_save_options("save_edges", bmtk_options)
         pairs = [(s, t) for s, t in self.network_pairs()
                  if src_network in (None, s) and trg_network in (None, t)]
         if (edges_file_name or edge_types_file_name) and len(pairs) > 1:

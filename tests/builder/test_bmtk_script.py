@@ -223,3 +223,11 @@ def test_positions_as_x_y_z_columns():
     table = net.node_table()
     assert np.array_equal(table.column("y"), y)
     assert net.nodes(z=lambda v: v > 21.5).node_ids.tolist() == [2, 3]
+
+
+def test_bmtk_module_paths_port_with_a_prefix_change():
+    """bmtk.builder.networks / bmtk.builder.auxi paths exist under builders."""
+    from builders.auxi.edge_connectors import distance_connector  # noqa: F401
+    from builders.auxi.node_params import positions_columinar  # noqa: F401
+    from builders.networks import DenseNetwork, NetworkBuilder as FromNetworks
+    assert FromNetworks is NetworkBuilder and DenseNetwork is NetworkBuilder

@@ -135,3 +135,28 @@ def test_per_edge_property_rule_reading_a_missing_property_names_edge_type(ei_ne
     with pytest.raises(BuilderError, match=r"network 'v1', edge type 100 .*add_properties\(.*syn_weight.*\) rule "
                                            r"'<lambda>': .*no property 'depth'"):
         ei_net.build()
+
+
+def test_negative_delays_name_network_and_edge_type(ei_net):
+    with pytest.raises(BuilderError, match=r"network 'v1': edge type 100: add_edges delay=-1.0 is negative"):
+        ei_net.add_edges(source={"ei": "e"}, target={"ei": "i"}, connection_rule=1, delay=-1.0)
+    cm = ei_net.add_edges(source={"ei": "e"}, target={"ei": "i"}, connection_rule=1)
+    cm.add_properties("delay", rule=lambda s, t: -0.5, dtypes=float)
+    with pytest.raises(BuilderError, match=r"network 'v1', edge type 100 .*add_properties.*delays are negative"):
+        ei_net.build()
+
+
+def test_error_messages_name_the_edge_type_once(ei_net):
+    def rule(source, target):
+        return 1 if source["tuning"] > 0 else 0
+    ei_net.add_edges(source={"ei": "e"}, target={"ei": "i"}, connection_rule=rule)
+    with pytest.raises(BuilderError) as info:
+        ei_net.build()
+    assert str(info.value).count("edge type 100") == 1
+
+
+def test_misspelled_save_argument_is_an_error(ei_net, tmp_path):
+    with pytest.raises(BuilderError, match=r"network 'v1': save_nodes\(\) got unknown argument\(s\) \['ouput_dir'\]"):
+        ei_net.save_nodes(ouput_dir=str(tmp_path))
+    ei_net.save_nodes(output_dir=str(tmp_path), sort_by="node_type_id")        # bmtk option: accepted
+    assert (tmp_path / "v1_nodes.h5").is_file()
