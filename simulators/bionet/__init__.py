@@ -19,7 +19,11 @@ compiled automatically into ``$BMTK_LIKE_CACHE`` (default ``~/.cache/bmtk_like``
 """
 from __future__ import annotations
 
+import os
 from typing import Any
+
+# NEURON prints "no DISPLAY environment variable" on every import without a screen; we never use its GUI.
+os.environ.setdefault("NEURON_MODULE_OPTIONS", "-nogui")
 
 from simulators.bionet.weights import add_weight_function, synaptic_weight
 

@@ -91,6 +91,11 @@ def _delays(batch: EdgeBatch, dt: float) -> np.ndarray:
         delays = np.where(np.isnan(delays), DEFAULT_DELAY_MS, delays)
     else:
         delays = np.full(batch.index.size, DEFAULT_DELAY_MS)
+    if delays.size and (delays.min() < 0 or not np.isfinite(delays).all()):
+        bad = delays[(delays < 0) | ~np.isfinite(delays)][0]
+        raise SimulationError(
+            f"edge population '{edges.name}', edge type {batch.edge_type_id}: delay {bad:g} ms in "
+            f"{edges.h5_file} or its edge types CSV; delays are in ms and must be finite and >= run.dt")
     if delays.size and delays.min() < dt - 1e-9:
         raise SimulationError(
             f"edge population '{edges.name}', edge type {batch.edge_type_id}: delay "

@@ -117,6 +117,13 @@ def test_delay_below_resolution_is_a_clear_error(tmp_path):
         _run(small_config(tmp_path))
 
 
+def test_negative_delay_is_called_negative(tmp_path):
+    small_circuit(tmp_path, edge_type={"delay": -1.0})
+    with pytest.raises(SimulationError, match=r"inp_to_net', edge type 5: delay -1 ms in .*inp_net_edges.h5 .*"
+                                              r"must be finite and >= run.dt"):
+        _run(small_config(tmp_path))
+
+
 def test_tsodyks_params_from_synapse_json_and_receptor_types(tmp_path):
     small_circuit(tmp_path, cell_type={"model_template": "nest:glif_lif_asc_psc",
                                        "dynamics_params": "glif.json"},
