@@ -8,6 +8,7 @@ ranges; both edge indices agree with the edge table; node sets resolve.
 """
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -49,6 +50,7 @@ def validate(paths: Iterable[str | os.PathLike]) -> list[Finding]:
     edge_files: list[tuple[Path, Path]] = []
     node_sets: dict = {}
     references: list[tuple[str, str, object]] = []     # (config file, key, node-set reference)
+    component_checks: list = []                         # configs whose component files are checked
     for raw in paths:
         path = Path(raw)
         if path.suffix == ".json":
@@ -66,6 +68,7 @@ def validate(paths: Iterable[str | os.PathLike]) -> list[Finding]:
                            for name, spec in config.reports.items()
                            if spec.cells is not None and not _is_gid_list(spec.cells)]
             findings += _check_target_simulator(config, path)
+            component_checks.append(config)
         elif path.name.endswith("_nodes.h5"):
             node_files.append((path, _types_file_for(path, "node")))
         elif path.name.endswith("_edges.h5"):
@@ -84,6 +87,10 @@ def validate(paths: Iterable[str | os.PathLike]) -> list[Finding]:
     for pop in edges.values():
         findings += _check_types(pop)
         findings += check_edge_population(pop, nodes)
+    for config in component_checks:
+        findings += check_component_files(config, nodes, edges)
+    for pop in edges.values():
+        findings += _check_delays(pop)
     if node_sets or references:
         findings += _check_node_sets(node_sets, nodes, references)
     if not node_files and not edge_files and not findings:
@@ -242,4 +249,76 @@ def _check_target_simulator(config, path: Path) -> list[Finding]:
         canonical_name(config.target_simulator)
     except BmtkLikeError as exc:
         return [Finding("error", f"{path}: target_simulator", str(exc))]
+    return []
+
+
+#: model_type -> the components folder its node types' dynamics_params live in.
+PARAMS_DIR_OF_MODEL_TYPE = {"biophysical": "biophysical_neuron_models_dir", "point_neuron": "point_neuron_models_dir",
+                            "point_process": "point_neuron_models_dir", "point_soma": "point_neuron_models_dir",
+                            "population": "population_models_dir"}
+
+
+def _type_values(types, column: str) -> dict:
+    """type id -> text value of ``column`` in a types table (missing/NONE left out)."""
+    if column not in types.columns:
+        return {}
+    values = types[column]
+    return {int(t): str(v).strip() for t, v in values.items()
+            if isinstance(v, str) and v.strip() and v.strip().upper() not in ("NONE", "NULL")}
+
+
+def check_component_files(config, nodes: dict, edges: dict) -> list[Finding]:
+    """Every node/edge type's dynamics_params (and morphology) names a file in its components folder."""
+    findings: list[Finding] = []
+    components = {k: Path(v) for k, v in (config.components or {}).items()}
+
+    def need(where: str, folder_key: str, name: str, what: str) -> None:
+        folder = components.get(folder_key)
+        if folder is None:
+            findings.append(Finding("error", where, f"{what} '{name}' needs components.{folder_key} in the config "
+                                                    "(the folder holding it)"))
+        elif folder.is_dir() and not (folder / name).is_file():
+            findings.append(Finding("error", where, f"{what} '{name}' is not in components.{folder_key} ({folder})"))
+        elif name.endswith(".json") and (folder / name).is_file():
+            try:
+                json.loads((folder / name).read_text(encoding="utf-8"))
+            except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+                findings.append(Finding("error", where, f"{what} file {folder / name} is not valid JSON "
+                                                        f"(line {getattr(exc, 'lineno', '?')}, column "
+                                                        f"{getattr(exc, 'colno', '?')}: {getattr(exc, 'msg', exc)})"))
+
+    for pop in nodes.values():
+        model_types = _type_values(pop.types, "model_type")
+        for type_id, name in _type_values(pop.types, "dynamics_params").items():
+            kind = model_types.get(type_id, "").lower()
+            if kind in PARAMS_DIR_OF_MODEL_TYPE and name.endswith(".json"):
+                need(f"{pop.types_file} [node type {type_id}]", PARAMS_DIR_OF_MODEL_TYPE[kind], name,
+                     "dynamics_params")
+        for type_id, name in _type_values(pop.types, "morphology").items():
+            if model_types.get(type_id, "").lower() == "biophysical":
+                need(f"{pop.types_file} [node type {type_id}]", "morphologies_dir",
+                     name if Path(name).suffix else f"{name}.swc", "morphology")
+    for pop in edges.values():
+        for type_id, name in _type_values(pop.types, "dynamics_params").items():
+            if name.endswith(".json"):
+                need(f"{pop.types_file} [edge type {type_id}]", "synaptic_models_dir", name, "dynamics_params")
+    return findings
+
+
+def _check_delays(pop: EdgePopulation) -> list[Finding]:
+    """Delays (ms) must be finite and >= 0; 0 is below every run.dt (NEST refuses it)."""
+    if not pop.has_column("delay"):
+        return []
+    try:
+        delays = np.asarray(pop.column("delay"), dtype=float)
+    except (TypeError, ValueError):
+        return [Finding("error", f"{pop.h5_file} [{pop.name}]", "delay values are not numbers")]
+    present = delays[~np.isnan(delays)]
+    where = f"{pop.h5_file} [{pop.name}]"
+    if (present < 0).any() or np.isinf(present).any():
+        return [Finding("error", where, f"{int(((present < 0) | np.isinf(present)).sum())} edges have a negative or "
+                                        "infinite delay; delays are in ms and must be >= run.dt")]
+    if (present == 0).any():
+        return [Finding("warning", where, f"{int((present == 0).sum())} edges have delay 0 ms, below any run.dt "
+                                          "(NEST refuses it; NEURON delivers at once)")]
     return []

@@ -135,3 +135,38 @@ def test_unknown_target_simulator_is_a_finding(circuit, capsys):
     assert main(["validate", str(circuit / "config.json")]) == 1
     assert re.search(r"config\.json: target_simulator: unknown simulator 'FOO'; known simulators are: NEST",
                      capsys.readouterr().out)
+
+
+def _with_components(circuit, **components):
+    config = json.loads((circuit / "config.json").read_text())
+    config["components"] = {k: str(v) for k, v in components.items()}
+    (circuit / "config.json").write_text(json.dumps(config))
+
+
+def test_dynamics_params_files_are_checked_in_their_components_folder(circuit, capsys):
+    models = circuit / "models"
+    models.mkdir()
+    write_types_csv(circuit / "b_node_types.csv", [{"node_type_id": 2, "model_type": "point_neuron",
+                                                    "dynamics_params": "lif.json"}], "node_type_id")
+    _with_components(circuit)
+    assert main(["validate", str(circuit / "config.json")]) == 1
+    assert re.search(r"b_node_types\.csv \[node type 2\]: dynamics_params 'lif.json' needs "
+                     r"components\.point_neuron_models_dir", capsys.readouterr().out)
+    _with_components(circuit, point_neuron_models_dir=models)
+    assert main(["validate", str(circuit / "config.json")]) == 1
+    assert re.search(r"dynamics_params 'lif.json' is not in components\.point_neuron_models_dir",
+                     capsys.readouterr().out)
+    (models / "lif.json").write_text('{"tau_m": 20.0,}')
+    assert main(["validate", str(circuit / "config.json")]) == 1
+    assert re.search(r"lif\.json is not valid JSON \(line 1, column 16", capsys.readouterr().out)
+    (models / "lif.json").write_text('{"tau_m": 20.0}')
+    assert main(["validate", str(circuit / "config.json")]) == 0
+
+
+def test_negative_and_zero_delays(circuit, capsys):
+    write_types_csv(circuit / "a_b_edge_types.csv", [{"edge_type_id": 7, "delay": -1.0}], "edge_type_id")
+    assert main(["validate", str(circuit / "config.json")]) == 1
+    assert "40 edges have a negative or infinite delay" in capsys.readouterr().out
+    write_types_csv(circuit / "a_b_edge_types.csv", [{"edge_type_id": 7, "delay": 0.0}], "edge_type_id")
+    assert main(["validate", str(circuit / "config.json")]) == 0
+    assert "40 edges have delay 0 ms" in capsys.readouterr().out
