@@ -13,7 +13,8 @@ Units throughout: times in ms, rates in Hz, report data in the units it is given
 from bmtk_like.reports.compartment import (CompartmentReportWriter, n_frames,
                                            write_compartment_report)
 from bmtk_like.reports.compartment_reader import CompartmentReport, ReportPopulation
-from bmtk_like.reports.poisson import inhomogeneous_poisson_spike_trains, poisson_spike_trains
+from bmtk_like.reports.poisson import (PoissonSpikeGenerator, inhomogeneous_poisson_spike_trains,
+                                      poisson_spike_trains)
 from bmtk_like.reports.rates import RatesDict, read_rates, write_rates
 from bmtk_like.reports.spike_files import (DEFAULT_POPULATION, SortOrder, parse_sort_order,
                                            read_sorting, read_spikes, read_spikes_csv,
@@ -21,7 +22,7 @@ from bmtk_like.reports.spike_files import (DEFAULT_POPULATION, SortOrder, parse_
                                            write_spikes_sonata)
 from bmtk_like.reports.spike_trains import SpikeTrains
 
-__all__ = ["CompartmentReport", "CompartmentReportWriter", "DEFAULT_POPULATION", "RatesDict",
+__all__ = ["CompartmentReport", "CompartmentReportWriter", "DEFAULT_POPULATION", "PoissonSpikeGenerator", "RatesDict",
            "ReportPopulation", "SortOrder", "SpikeTrains", "inhomogeneous_poisson_spike_trains",
            "n_frames", "parse_sort_order", "poisson_spike_trains", "read_rates", "read_sorting",
            "read_spikes", "read_spikes_csv", "read_spikes_sonata", "write_compartment_report",

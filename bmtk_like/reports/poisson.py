@@ -12,7 +12,7 @@ from typing import Callable, Iterable, Optional, Union
 import numpy as np
 
 from bmtk_like.errors import SonataError
-from bmtk_like.reports.spike_files import as_node_ids
+from bmtk_like.reports.spike_files import DEFAULT_POPULATION, as_node_ids
 from bmtk_like.reports.spike_trains import SpikeTrains
 
 RateFunction = Callable[[np.ndarray], np.ndarray]
@@ -143,3 +143,47 @@ def inhomogeneous_poisson_spike_trains(node_ids: Iterable[int],
     st = SpikeTrains()
     st.add_spikes(population, ids[keep], times[keep])
     return st
+
+
+class PoissonSpikeGenerator(SpikeTrains):
+    """BMTK's ``PoissonSpikeGenerator`` with its time unit spelled out.
+
+    ``add(node_ids, firing_rate, times_ms=(start, stop))`` draws homogeneous Poisson trains (Hz)
+    on [start, stop) ms; ``firing_rate`` may also be an array sampled at the ``times_ms`` points
+    (inhomogeneous). BMTK's ``times=`` keyword is in **seconds** and is accepted with that
+    meaning (converted ×1000 here, once), so ported scripts keep their windows. Every ``add``
+    draws from the generator's seed, so the same calls give the same spikes. ``to_sonata`` /
+    ``to_csv`` write the trains, times in ms.
+    """
+
+    def __init__(self, population: str = DEFAULT_POPULATION, seed: Optional[int] = None,
+                 output_units: str = "ms") -> None:
+        super().__init__()
+        if output_units != "ms":
+            raise SonataError(f"PoissonSpikeGenerator: output_units={output_units!r}; bmtk_like writes "
+                              "spike times in ms only")
+        self.population = population
+        self._rng = np.random.default_rng(seed)
+
+    def add(self, node_ids: Iterable[int], firing_rate: Union[float, Iterable[float]],
+            times_ms: Optional[Iterable[float]] = None, times: Optional[Iterable[float]] = None,
+            population: Optional[str] = None) -> None:
+        """Add trains for ``node_ids``: ``times_ms`` in ms, or BMTK's ``times`` in seconds (one of them)."""
+        where = f"PoissonSpikeGenerator.add(population={population or self.population!r})"
+        if (times_ms is None) == (times is None):
+            raise SonataError(f"{where}: give the window as times_ms=(start, stop) in ms, or BMTK's "
+                              "times=(start, stop) in seconds — exactly one of them")
+        window = np.asarray(times_ms if times_ms is not None else times, dtype=float).reshape(-1)
+        if times is not None:
+            window = window * 1000.0
+        if window.size < 2:
+            raise SonataError(f"{where}: the window needs a start and a stop time")
+        seed = int(self._rng.integers(0, 2 ** 63 - 1))
+        pop = population or self.population
+        rates = np.asarray(firing_rate, dtype=float)
+        if rates.ndim >= 1 and rates.shape[-1] == window.size and window.size > 2:
+            drawn = inhomogeneous_poisson_spike_trains(node_ids, rates, window, pop, seed=seed)
+        else:
+            drawn = poisson_spike_trains(node_ids, firing_rate, window[0], window[-1], pop, seed=seed)
+        for name in drawn.populations:
+            self.add_spikes(name, *drawn.get(name))

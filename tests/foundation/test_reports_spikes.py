@@ -389,3 +389,24 @@ def test_population_names_must_be_usable_group_names(tmp_path):
         SpikeTrains().add_spikes("a/b", [0], [1.0])
     with pytest.raises(SonataError, match=r"out\.h5: population name '' is not usable"):
         write_spikes_sonata(tmp_path / "out.h5", {"": ([0], [1.0])})
+
+
+def test_bmtk_style_poisson_generator_spells_out_its_time_unit(tmp_path):
+    """BMTK's times= is seconds, ours times_ms= is ms: the same window either way; neither is an error."""
+    from bmtk_like.reports import PoissonSpikeGenerator
+    bmtk_way = PoissonSpikeGenerator(population="lgn", seed=3)
+    bmtk_way.add(node_ids=range(50), firing_rate=20.0, times=(0.0, 3.0))
+    ours = PoissonSpikeGenerator(population="lgn", seed=3)
+    ours.add(node_ids=range(50), firing_rate=20.0, times_ms=(0.0, 3000.0))
+    ids, times = ours.get("lgn")
+    np.testing.assert_array_equal(times, bmtk_way.get("lgn")[1])
+    assert times.max() < 3000.0 and abs(times.size - 50 * 20 * 3) < 5 * np.sqrt(3000)
+    ramp = PoissonSpikeGenerator(population="lgn", seed=3)
+    ramp.add(range(200), firing_rate=[0.0, 0.0, 40.0], times_ms=[0.0, 500.0, 1000.0])   # inhomogeneous
+    _, t = ramp.get("lgn")
+    assert t.size > 1000 and t.min() > 500.0
+    ours.to_sonata(tmp_path / "lgn.h5")
+    assert SpikeTrains.from_sonata(tmp_path / "lgn.h5").n_spikes("lgn") == times.size
+    with pytest.raises(SonataError, match=r"times_ms=\(start, stop\) in ms, or BMTK's times=\(start, stop\) in "
+                                          r"seconds — exactly one"):
+        ours.add(range(3), 5.0)
