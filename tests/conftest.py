@@ -14,6 +14,7 @@ if str(ROOT) not in sys.path:
 
 os.environ.setdefault("PYNEST_QUIET", "1")
 os.environ.setdefault("MPLBACKEND", "Agg")
+os.environ.setdefault("NEURON_MODULE_OPTIONS", "-nogui")     # no DISPLAY warning from NEURON
 
 #: The real SONATA networks written by BMTK, shared beside the checkout.
 FIXTURES = Path(os.environ.get("BMTK_LIKE_FIXTURES", ROOT.parent / "shared" / "fixtures" / "bmtk_examples"))
