@@ -92,8 +92,8 @@ def external_rates(circuit: Any, cfg: Any, groups: list[Group], tstop_ms: float)
         out.setdefault(i, []).append(term)
 
     inputs = collect_inputs(circuit, cfg, supported={"pop_rates"}, backend="popnet")
-    for clamp in inputs.current_clamps:
-        raise ConfigError(f"input '{clamp.name}': current clamps cannot drive a population-density model "
+    if inputs.current_clamps:
+        raise ConfigError(f"input '{inputs.current_clamps[0].name}': current clamps cannot drive a population-density model "
                           "(popnet has no injected-current term); remove the input for popnet runs, or drive "
                           "the populations through virtual nodes (spike, Poisson or pop_rates inputs)")
     for spec in inputs.other:

@@ -40,8 +40,7 @@ IAF_DEFAULTS = {"E_L": -70.0, "V_th": -55.0, "V_reset": -70.0, "tau_m": 10.0,
                 "t_ref": 2.0, "C_m": 250.0, "tau_syn_ex": 2.0, "tau_syn_in": 2.0}
 #: Parameters of NEST's iaf_psc_delta/exp/alpha a popnet mapping accepts (the rest of NEST's set has no
 #: counterpart in the density model): V_m is the initial state, the STDP history keys play no part.
-IAF_KEYS = frozenset(IAF_DEFAULTS) | {"V_m", "V_min", "I_e", "refractory_input", "tau_minus", "tau_minus_triplet",
-                                      "tau_syn", "rho", "delta"}
+IAF_KEYS = frozenset(IAF_DEFAULTS) | {"V_m", "V_min", "I_e", "refractory_input", "tau_minus", "tau_minus_triplet"}
 #: model -> charge factor of a unit PSC (ms): delta 0 (weight is the jump), exp τ, alpha e·τ.
 LIF_MODELS = {"iaf_psc_delta": None, "iaf_psc_exp": 1.0, "iaf_psc_alpha": float(np.e)}
 
