@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from bmtk_like.errors import BuilderError
@@ -60,7 +61,7 @@ def test_placement_respects_sections_and_distance(bmtk_examples):
         morph.place(1, ["apical"], [5000.0, 6000.0], rng)
 
 
-def _bio_net(morph_dir, seed=1):
+def _bio_net(morph_dir, seed=1, workers=1):
     net = NetworkBuilder("bio", seed=seed)
     net.add_nodes(N=3, pop_name="Scnn1a", model_type="biophysical", morphology=MORPHS[0])
     net.add_nodes(N=2, pop_name="PV", model_type="biophysical", morphology=MORPHS[3])
@@ -69,7 +70,7 @@ def _bio_net(morph_dir, seed=1):
     lgn.add_nodes(N=10, model_type="virtual")
     lgn.add_edges(target=net.nodes(), connection_rule=FixedInDegree(4, nsyns=3), syn_weight=1e-4,
                   target_sections=["basal", "apical"], distance_range=[30.0, 150.0], delay=2.0)
-    lgn.build(morphologies_dir=str(morph_dir))
+    lgn.build(morphologies_dir=str(morph_dir), workers=workers, block_size=2)
     return lgn
 
 
@@ -91,6 +92,13 @@ def test_edges_get_section_ids_one_row_per_synapse(bmtk_examples, tmp_path):
     assert np.all(pop.get_attribute("afferent_section_id", sel) > 0)
     types = (tmp_path / "lgn_bio_edge_types.csv").read_text()
     assert "\"['basal', 'apical']\"" in types and "\"[30.0, 150.0]\"" in types
+
+
+def test_synapse_placement_is_the_same_with_two_workers(bmtk_examples):
+    morph_dir = bmtk_examples / "bio_components" / "morphologies"
+    serial = _bio_net(morph_dir).edges_table()
+    pooled = _bio_net(morph_dir, workers=2).edges_table()
+    pd.testing.assert_frame_equal(serial, pooled)
 
 
 def test_missing_morphology_in_given_dir_is_an_error(tmp_path):

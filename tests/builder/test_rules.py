@@ -80,6 +80,13 @@ def test_fixed_outdegree_is_exact():
     assert not np.any(table.source_node_id == table.target_node_id)
 
 
+def test_fixed_outdegree_with_multapses_sums_to_n():
+    table = _edges(_net(20), FixedOutDegree(60, allow_multapses=True))
+    per_source = np.bincount(table.source_node_id, weights=table.nsyns, minlength=20)
+    assert np.all(per_source == 60)
+    assert table.nsyns.max() > 1
+
+
 def test_fixed_total_number():
     table = _edges(_net(100), FixedTotalNumber(2500, allow_multapses=False))
     assert len(table) == 2500 and table.nsyns.sum() == 2500
