@@ -148,12 +148,12 @@ def inhomogeneous_poisson_spike_trains(node_ids: Iterable[int],
 class PoissonSpikeGenerator(SpikeTrains):
     """BMTK's ``PoissonSpikeGenerator`` with its time unit spelled out.
 
-    ``add(node_ids, firing_rate, times_ms=(start, stop))`` draws homogeneous Poisson trains (Hz)
-    on [start, stop) ms; ``firing_rate`` may also be an array sampled at the ``times_ms`` points
-    (inhomogeneous). BMTK's ``times=`` keyword is in **seconds** and is accepted with that
-    meaning (converted ×1000 here, once), so ported scripts keep their windows. Every ``add``
-    draws from the generator's seed, so the same calls give the same spikes. ``to_sonata`` /
-    ``to_csv`` write the trains, times in ms.
+    ``add(node_ids, firing_rate, population=None, times=(0.0, 1.0))`` is BMTK's call: ``times`` in
+    **seconds** (converted ×1000 here, once), so ported scripts keep their windows. ``times_ms=`` gives
+    the same in ms. A scalar ``firing_rate`` (Hz) draws homogeneous trains on [start, stop); a list or
+    array is a rate sampled at the ``times`` points (inhomogeneous, linear in between), as in BMTK.
+    Every ``add`` draws from the generator's seed, so the same calls give the same spikes. ``to_sonata``
+    / ``to_csv`` write the trains, times in ms.
     """
 
     def __init__(self, population: str = DEFAULT_POPULATION, seed: Optional[int] = None,
@@ -166,24 +166,31 @@ class PoissonSpikeGenerator(SpikeTrains):
         self._rng = np.random.default_rng(seed)
 
     def add(self, node_ids: Iterable[int], firing_rate: Union[float, Iterable[float]],
-            times_ms: Optional[Iterable[float]] = None, times: Optional[Iterable[float]] = None,
-            population: Optional[str] = None) -> None:
-        """Add trains for ``node_ids``: ``times_ms`` in ms, or BMTK's ``times`` in seconds (one of them)."""
-        where = f"PoissonSpikeGenerator.add(population={population or self.population!r})"
-        if (times_ms is None) == (times is None):
-            raise SonataError(f"{where}: give the window as times_ms=(start, stop) in ms, or BMTK's "
-                              "times=(start, stop) in seconds — exactly one of them")
-        window = np.asarray(times_ms if times_ms is not None else times, dtype=float).reshape(-1)
-        if times is not None:
-            window = window * 1000.0
-        if window.size < 2:
-            raise SonataError(f"{where}: the window needs a start and a stop time")
-        seed = int(self._rng.integers(0, 2 ** 63 - 1))
+            population: Optional[str] = None, times: Optional[Iterable[float]] = None,
+            times_ms: Optional[Iterable[float]] = None, abs_ref: float = 0.0, tau_ref: float = 0.0) -> None:
+        """Add trains for ``node_ids``: BMTK's ``times`` in seconds (default (0, 1) s) or ``times_ms`` in ms."""
         pop = population or self.population
+        where = f"PoissonSpikeGenerator.add(population={pop!r})"
+        if times is not None and times_ms is not None:
+            raise SonataError(f"{where}: give times (seconds, BMTK's keyword) or times_ms (ms), not both")
+        if abs_ref or tau_ref:
+            raise SonataError(f"{where}: refractory trains (abs_ref, tau_ref) are not supported; draw plain "
+                              "Poisson trains (abs_ref=0, tau_ref=0)")
+        if times_ms is not None:
+            window = np.asarray(times_ms, dtype=float).reshape(-1)
+        else:
+            window = np.asarray((0.0, 1.0) if times is None else times, dtype=float).reshape(-1) * 1000.0
+        if window.size < 2:
+            raise SonataError(f"{where}: times must be (start, stop) or the sample times of a time-varying "
+                              f"rate; got {window.size} value(s)")
+        seed = int(self._rng.integers(0, 2 ** 63 - 1))
         rates = np.asarray(firing_rate, dtype=float)
-        if rates.ndim >= 1 and rates.shape[-1] == window.size and window.size > 2:
+        if rates.ndim == 0:
+            drawn = poisson_spike_trains(node_ids, float(rates), window[0], window[-1], pop, seed=seed)
+        elif rates.shape[-1] == window.size:
             drawn = inhomogeneous_poisson_spike_trains(node_ids, rates, window, pop, seed=seed)
         else:
-            drawn = poisson_spike_trains(node_ids, firing_rate, window[0], window[-1], pop, seed=seed)
+            raise SonataError(f"{where}: a time-varying firing_rate needs one value per time point; got "
+                              f"{rates.shape[-1]} rates for {window.size} times")
         for name in drawn.populations:
             self.add_spikes(name, *drawn.get(name))

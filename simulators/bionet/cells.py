@@ -320,5 +320,6 @@ def _template_inserts(templates_dir, name: str) -> set[str]:
         except OSError:
             continue
         for body in block.findall(text):
-            found.update(_INSERT.findall(re.sub(r"//[^\n]*|/\*.*?\*/", "", body, flags=re.S)))
+            code = re.sub(r'"[^"\n]*"|//[^\n]*|/\*.*?\*/', "", body, flags=re.S)    # no strings or comments
+            found.update(_INSERT.findall(code))
     return found

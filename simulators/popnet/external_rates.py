@@ -98,8 +98,11 @@ def external_rates(circuit: Any, cfg: Any, groups: list[Group], tstop_ms: float)
                           "the populations through virtual nodes (spike, Poisson or pop_rates inputs)")
     for spec in inputs.other:
         _pop_rates(cfg, spec, groups, circuit.node_set(spec.node_set), add)
-    for inp in inputs.spikes:
-        _refuse_internal(inp.name, "spike", inp.node_set, groups)
+    for inp in inputs.spikes:      # as on NEST: only the nodes that have spikes must be virtual
+        spiking = {pop: np.asarray(inp.spikes.get(pop)[0], dtype=np.int64) for pop in inp.spikes.populations
+                   if pop in inp.node_set}
+        spiking = {pop: ids[np.isin(ids, inp.node_set[pop])] for pop, ids in spiking.items()}
+        _refuse_internal(inp.name, "spike", spiking, groups)
         for i, g in enumerate(groups):
             if not g.external or g.node_population not in inp.node_set:
                 continue
@@ -125,7 +128,7 @@ def _refuse_internal(name: str, kind: str, node_set: dict, groups: list[Group]) 
         if not g.external and g.node_population in node_set and np.isin(g.node_ids, node_set[g.node_population]).any():
             raise ConfigError(f"input '{name}': its {kind} trains target population '{g.node_population}' "
                               f"({g.label}), which is not virtual; spike inputs drive virtual nodes only "
-                              "(as on NEST and NEURON): point the node_set at a virtual population")
+                              "(as on NEST and NEURON): point the input at a virtual population")
 
 
 def combine(terms: list) -> Any:

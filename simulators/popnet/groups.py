@@ -100,7 +100,11 @@ def _point_params(circuit: Any, pop: str, ntid: int, row: dict) -> tuple[dict, t
         if unknown:
             raise ModelTranslationError(f"{where}: {model.dynamics_params} has {unknown}, which are not "
                                         f"parameters of {model.model} (known: {sorted(IAF_KEYS)})")
-        if float(given.get("I_e", 0.0)) != 0.0:
+        i_e = given.get("I_e", 0.0)
+        if isinstance(i_e, bool) or not isinstance(i_e, (int, float)):
+            raise ModelTranslationError(f"{where}: I_e in {model.dynamics_params} is {i_e!r}; expected a number "
+                                        "(pA), and 0 for popnet")
+        if i_e != 0.0:
             raise ModelTranslationError(f"{where}: I_e = {given['I_e']} pA in {model.dynamics_params}; the "
                                         "density model has no bias current, so popnet cannot map it; drive the "
                                         "population through virtual inputs instead, or run it on NEST")

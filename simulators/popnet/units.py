@@ -21,7 +21,7 @@ Our native population JSON keys (ms/mV): ``tau_m``, ``threshold``, ``v_min``,
 ``dv``, ``v_reset``, ``t_ref``. Seconds/volts JSONs take DiPDE's keys and its defaults for
 missing ones (``tau_m`` 0.02 s, ``v_min`` −0.1 V, ``v_max`` 0.02 V, ``dv`` 1e-4 V); DiPDE's
 numerical settings (``update_method``, ``approx_order``, ``tol``, ``norm``, ``record``, ...) are
-accepted and unused. Any other key is an error naming the file (a typo such as ``tau_M`` would
+accepted and unused in either system (BMTK ships ms files with ``record``). Any other key is an error naming the file (a typo such as ``tau_M`` would
 otherwise fall back to a default silently).
 """
 from __future__ import annotations
@@ -77,7 +77,7 @@ def population_params_ms_mv(params: Mapping[str, Any], units: str, where: str) -
     """Population JSON -> keyword arguments of ``solver.Population`` in ms and mV."""
     t = MS_PER_S if units == SI else 1.0
     v = MV_PER_V if units == SI else 1.0
-    known = (DIPDE_KEYS | DIPDE_UNUSED) if units == SI else NATIVE_KEYS
+    known = (DIPDE_KEYS if units == SI else NATIVE_KEYS) | DIPDE_UNUSED     # BMTK's ms files carry "record" too
     unknown = sorted(set(params) - known)
     if unknown:
         raise ConfigError(f"{where}: unknown population parameter(s) {unknown}; "

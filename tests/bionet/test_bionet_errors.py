@@ -136,3 +136,12 @@ def test_unknown_target_section_name_is_named(tmp_path, allen_mechanisms):
     with pytest.raises(SimulationError, match=r"unknown section name 'dendritic_tree' for morphology "
                                               r"Scnn1a_473845048_m.swc.*target_sections"):
         run(config)
+
+
+def test_template_insert_scan_skips_strings_and_comments(tmp_path):
+    from simulators.bionet.cells import _template_inserts
+    (tmp_path / "c.hoc").write_text('begintemplate MyCell\npublic soma, all\ncreate soma\nobjref all\n'
+                                    'proc init() { print "Cannot insert dendrites"  // insert foo\n'
+                                    ' /* insert bar */ soma { insert hh insert pas } }\nendtemplate MyCell\n'
+                                    'begintemplate Other\nproc init() { insert Kother }\nendtemplate Other\n')
+    assert _template_inserts(tmp_path, "MyCell") == {"hh", "pas"}

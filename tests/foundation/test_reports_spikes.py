@@ -405,8 +405,17 @@ def test_bmtk_style_poisson_generator_spells_out_its_time_unit(tmp_path):
     ramp.add(range(200), firing_rate=[0.0, 0.0, 40.0], times_ms=[0.0, 500.0, 1000.0])   # inhomogeneous
     _, t = ramp.get("lgn")
     assert t.size > 1000 and t.min() > 500.0
+    two_points = PoissonSpikeGenerator(seed=3)               # BMTK: a list is always a time-varying rate
+    two_points.add(range(2), firing_rate=[0.0, 200.0], population="lgn", times=(0.0, 3.0))
+    _, t = two_points.get("lgn")
+    assert np.mean(t > 1500.0) > 0.65                       # rising rate: 3/4 of the spikes in the 2nd half
+    default = PoissonSpikeGenerator(population="lgn", seed=3)
+    default.add(range(100), 10.0)                            # BMTK's default window (0, 1) s
+    _, t = default.get("lgn")
+    assert t.max() < 1000.0 and abs(t.size - 1000) < 150
     ours.to_sonata(tmp_path / "lgn.h5")
     assert SpikeTrains.from_sonata(tmp_path / "lgn.h5").n_spikes("lgn") == times.size
-    with pytest.raises(SonataError, match=r"times_ms=\(start, stop\) in ms, or BMTK's times=\(start, stop\) in "
-                                          r"seconds — exactly one"):
-        ours.add(range(3), 5.0)
+    with pytest.raises(SonataError, match=r"give times \(seconds, BMTK's keyword\) or times_ms \(ms\), not both"):
+        ours.add(range(3), 5.0, times=(0, 1), times_ms=(0, 1000))
+    with pytest.raises(SonataError, match=r"needs one value per time point; got 3 rates for 2 times"):
+        ours.add(range(3), [1.0, 2.0, 3.0], times=(0, 1))

@@ -124,6 +124,8 @@ def test_unit_rule():
         {"tau_m": 20.0, "threshold": 15.0, "dv": 0.1, "v_min": -100.0})
     with pytest.raises(ConfigError, match="pop.json.*tau_m"):
         U.population_params_ms_mv({"threshold": 20.0}, U.MS_MV, "pop.json")
+    # BMTK ships ms files with DiPDE's "record" flag (pop_components/pop_models/IntFire1_exc_pop.json)
+    assert U.population_params_ms_mv({"tau_m": 24.0, "record": False}, U.MS_MV, "x") == {"tau_m": 24.0}
     with pytest.raises(ConfigError, match=r"pop.json: unknown population parameter\(s\) \['tau_M'\]"):
         U.population_params_ms_mv({"tau_M": 0.02, "v_max": 0.02}, U.SI, "pop.json")
     with pytest.raises(ConfigError, match=r"pop.json: population parameter 'tau_m' is \{'distribution'"):
@@ -259,6 +261,21 @@ def test_spike_file_input_drives_with_its_mean_rate(tmp_path):
     assert net.externals[0].rate == pytest.approx(10.0)
 
 
+def test_spike_file_whose_node_set_also_covers_internal_cells_is_fine_when_only_virtual_nodes_spike(tmp_path):
+    """As on NEST: the node set may be broad; only the nodes that have spikes must be virtual."""
+    from bmtk_like.reports import SpikeTrains
+    path = _point_circuit(tmp_path)
+    data = json.loads(path.read_text())
+    ids = np.repeat(np.arange(100), 3)
+    SpikeTrains({"bg": (ids, np.random.default_rng(1).uniform(0, 300.0, ids.size))}).to_sonata(tmp_path / "bg.h5")
+    data["node_sets"] = {"everything": ["bg", "cortex"]}
+    data["inputs"] = {"bg_file": {"input_type": "spikes", "module": "sonata", "input_file": str(tmp_path / "bg.h5"),
+                                  "node_set": "everything"}}
+    path.write_text(json.dumps(data))
+    net = popnet.PopNetwork.from_config(SimulationConfig.from_json(path))
+    assert net.externals[0].rate == pytest.approx(10.0)
+
+
 @pytest.mark.parametrize("inputs,message", [
     ({"clamp": {"input_type": "current_clamp", "module": "IClamp", "node_set": "cortex", "amp": 0.1,
                 "delay": 10.0, "duration": 50.0}},
@@ -278,6 +295,7 @@ def test_inputs_popnet_cannot_use_are_errors_not_dropped(tmp_path, inputs, messa
 @pytest.mark.parametrize("params,message", [
     ({"tau_M": 20.0}, r"exc.json has \['tau_M'\], which are not parameters of iaf_psc_delta"),
     ({"I_e": 100.0}, r"I_e = 100.0 pA in exc.json; the density model has no bias current"),
+    ({"I_e": None}, r"I_e in exc.json is None; expected a number \(pA\), and 0 for popnet"),
 ])
 def test_point_parameters_popnet_cannot_map_are_refused(tmp_path, params, message):
     path = _point_circuit(tmp_path)
