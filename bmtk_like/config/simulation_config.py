@@ -105,7 +105,7 @@ class SimulationConfig:
 
     @classmethod
     def _build(cls, tree: LoadedTree, path: Optional[Path], config_dir: Path,
-               validate_files: bool, require_run: Optional[bool]) -> "SimulationConfig":
+               validate_files: bool, require_run: Optional[bool], warn: bool = True) -> "SimulationConfig":
         data = tree.data
         root = tree.origin("")[0]
 
@@ -146,7 +146,7 @@ class SimulationConfig:
         findings = tuple(_finding(entry) for entry in missing)
         fatal = [_finding(entry) for entry in missing if not entry.optional]
         for entry in missing:
-            if entry.optional and validate_files:
+            if entry.optional and validate_files and warn:
                 log.warning("%s: %s; continuing without it", entry.source, entry.problem())
         if validate_files and fatal:
             listing = "\n  - ".join(fatal)
@@ -180,7 +180,8 @@ class SimulationConfig:
                                         label=f"{self.name} (with overrides)")
         tree.files = list(self.files)
         require_run = True if self.has_run else None
-        return self._build(tree, self.path, config_dir, self.validate_files, require_run)
+        return self._build(tree, self.path, config_dir, self.validate_files, require_run,
+                           warn=False)        # the original load already warned about the same paths
 
     def copy_with(self, **overrides: Any) -> "SimulationConfig":
         """Keyword form of :meth:`with_overrides`: ``cfg.copy_with(run={"tstop": 100.0})``."""
