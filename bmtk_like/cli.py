@@ -7,7 +7,6 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 
@@ -30,19 +29,12 @@ def _cmd_run(args: argparse.Namespace) -> int:
     if args.tstop is not None:
         overrides["tstop"] = args.tstop
     result = simulators.run(args.config, simulator=args.simulator, **overrides)
-    if _launcher_rank() != 0:           # under mpirun, rank 0 reports (it wrote the files)
+    from simulators.core.launcher import launcher_rank
+    if launcher_rank() != 0:            # under mpirun, rank 0 reports (it wrote the files)
         return 0
     print(f"{result.backend}: outputs in {result.output_dir}")
     for name, path in sorted((getattr(result, "files", None) or {}).items()):
         print(f"  {name}: {path}")
-    return 0
-
-
-def _launcher_rank() -> int:
-    """This process's rank as mpirun/srun set it in the environment (0 when not launched by one)."""
-    for var in ("OMPI_COMM_WORLD_RANK", "PMI_RANK", "PMIX_RANK"):
-        if os.environ.get(var, "").isdigit():
-            return int(os.environ[var])
     return 0
 
 

@@ -17,6 +17,7 @@ from typing import Iterable
 import h5py
 import numpy as np
 
+from bmtk_like.config.stimuli import is_gid_list
 from bmtk_like.errors import BmtkLikeError
 from bmtk_like.sonata import EdgePopulation, NodePopulation, read_edges, read_index, read_nodes
 
@@ -66,7 +67,7 @@ def validate(paths: Iterable[str | os.PathLike]) -> list[Finding]:
                            for name, spec in config.inputs.items()]
             references += [(str(path), f"reports.{name}.cells", spec.cells)
                            for name, spec in config.reports.items()
-                           if spec.cells is not None and not _is_gid_list(spec.cells)]
+                           if spec.cells is not None and not is_gid_list(spec.cells)]
             findings += _check_target_simulator(config, path)
             component_checks.append(config)
         elif path.name.endswith("_nodes.h5"):
@@ -229,12 +230,6 @@ def _check_node_sets(node_sets: dict, nodes: dict[str, NodePopulation],
         except BmtkLikeError as exc:
             findings.append(Finding("error", where, str(exc)))
     return findings
-
-
-def _is_gid_list(cells) -> bool:
-    """BioNet's legacy report ``cells``: a list of gids rather than a node set."""
-    return isinstance(cells, (list, tuple)) and bool(cells) and all(
-        isinstance(c, (int, np.integer)) and not isinstance(c, bool) for c in cells)
 
 
 def _check_target_simulator(config, path: Path) -> list[Finding]:

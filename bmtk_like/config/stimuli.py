@@ -1,6 +1,7 @@
 """The ``inputs`` and ``reports`` sections: what drives the circuit and what is recorded."""
 from __future__ import annotations
 
+import numbers
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Optional
@@ -43,6 +44,12 @@ class InputSpec:
     module: str
     node_set: Any
     params: dict = field(default_factory=dict)
+
+
+def is_gid_list(cells: Any) -> bool:
+    """A report's ``cells`` in BioNet's legacy form: a list of gids (integers) rather than a node set."""
+    return isinstance(cells, (list, tuple)) and bool(cells) and all(
+        isinstance(c, numbers.Integral) and not isinstance(c, bool) for c in cells)
 
 
 @dataclass(frozen=True)

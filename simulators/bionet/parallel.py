@@ -10,24 +10,13 @@ from __future__ import annotations
 
 import atexit
 import importlib
-import os
 import sys
 from typing import Any
 
-_MPI_SIZE_VARS = ("OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMIX_SIZE", "MPI_LOCALNRANKS")
+from simulators.core.launcher import launched_by_mpirun
+
 _context = None
 _state = {"finalized": False, "failed": False}
-
-
-def launched_by_mpirun() -> bool:
-    """True when an MPI launcher started this process as one of several ranks."""
-    for var in _MPI_SIZE_VARS:
-        try:
-            if int(os.environ.get(var, "1")) > 1:
-                return True
-        except ValueError:
-            continue
-    return False
 
 
 def context():

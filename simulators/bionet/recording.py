@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
+from bmtk_like.config.stimuli import is_gid_list
 from bmtk_like.errors import SimulationError
 from simulators.bionet import parallel
 
@@ -50,7 +51,7 @@ class SpikeRecorder:
 
 def report_cells(network, cells) -> dict[str, np.ndarray]:
     """Population -> node ids of a report's ``cells``: a node set, or (BMTK) a list of gids."""
-    if isinstance(cells, (list, tuple)) and cells and all(isinstance(c, (int, np.integer)) for c in cells):
+    if is_gid_list(cells):
         gids = np.asarray(cells, dtype=np.int64)
         out = {}
         for pop, start in network.gid_offset.items():
