@@ -15,7 +15,7 @@ from bmtk_like.errors import BmtkLikeError
 
 def _cmd_validate(args: argparse.Namespace) -> int:
     from bmtk_like.validate import validate
-    findings = validate(args.paths)
+    findings = validate(args.paths, strict=args.strict)
     for finding in findings:
         print(finding)
     errors = [f for f in findings if f.severity == "error"]
@@ -51,6 +51,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("validate", help="check circuit files and configs")
     p.add_argument("paths", nargs="+", help="simulation/circuit config JSON or *_nodes.h5/*_edges.h5 files")
+    p.add_argument("--strict", action="store_true",
+                   help="treat warnings (unknown config keys, likely unit slips) as errors")
     p.set_defaults(func=_cmd_validate)
     p = sub.add_parser("run", help="run a simulation config")
     p.add_argument("config", help="simulation_config.json")
