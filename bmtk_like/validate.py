@@ -74,6 +74,7 @@ def validate(paths: Iterable[str | os.PathLike], strict: bool = False) -> list[F
                            for name, spec in config.reports.items()
                            if spec.cells is not None and not is_gid_list(spec.cells)]
             findings += _check_target_simulator(config, path)
+            findings += check_modules_run(config, path)
             component_checks.append(config)
         elif path.name.endswith("_nodes.h5"):
             node_files.append((path, _types_file_for(path, "node")))
@@ -107,6 +108,32 @@ def validate(paths: Iterable[str | os.PathLike], strict: bool = False) -> list[F
 def _as_strict(findings: list[Finding]) -> list[Finding]:
     """Every warning made an error (``validate --strict``)."""
     return [Finding("error", f.where, f.message) if f.severity == "warning" else f for f in findings]
+
+
+def check_modules_run(config, path: Path) -> list[Finding]:
+    """Inputs and reports the config's target_simulator does not run (from the vocabulary's
+    ``runs_on``): an input there stops the run (error); a report is an error on NEST, which
+    refuses it, and skipped elsewhere (warning)."""
+    from bmtk_like.config.vocabulary import VOCABULARY
+    from bmtk_like.config.vocabulary.lint import level_of
+    level = level_of(config.target_simulator)
+    if level is None:
+        return []
+    findings = []
+    for kind, specs, lookup in (("input", config.inputs, VOCABULARY.input_module),
+                                ("report", config.reports, VOCABULARY.report_module)):
+        for name, spec in specs.items():
+            module = lookup(spec.module)
+            if module is None or level in module.runs_on:
+                continue
+            where = ", ".join(module.runs_on) or "no bmtk_like backend"
+            fatal = kind == "input" or level == "NEST"
+            findings.append(Finding("error" if fatal else "warning", f"{path}: {kind}s.{name}",
+                                    f"module '{spec.module}' ({module.meaning}) runs on {where}, "
+                                    f"not on {level} (target_simulator "
+                                    f"'{config.target_simulator}'); the run "
+                                    + ("stops there" if fatal else "skips it")))
+    return findings
 
 
 def _vocabulary_findings(config) -> list[Finding]:
