@@ -23,6 +23,8 @@ from bmtk_like.errors import BmtkLikeError
 SUBCOMMANDS: dict[str, str] = {
     "validate": "validate",
     "run": "run",
+    "plot": "plot",
+    "compare": "compare",
     "raster": "raster",
     "doctor": "doctor",
 }
