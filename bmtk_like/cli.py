@@ -3,6 +3,7 @@
     bmtk-like validate CONFIG_OR_FILES...   check a circuit and its config; exit 1 on errors
     bmtk-like run CONFIG [--simulator X]    run on the config's target_simulator (or X)
     bmtk-like raster SPIKES_FILE -o PNG     raster + rate plot of a SONATA/CSV spikes file
+    bmtk-like reduce CONFIG --out DIR       biophysical circuit -> point-level copy (NEST, popnet)
 """
 from __future__ import annotations
 
@@ -61,6 +62,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("spikes")
     p.add_argument("-o", "--output", default=None, help="PNG path (default: next to the spikes file)")
     p.set_defaults(func=_cmd_raster)
+    from simulators.reduction.cli import add_parser as add_reduce
+    add_reduce(sub)
     return parser
 
 

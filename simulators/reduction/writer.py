@@ -136,7 +136,7 @@ def write_reduction(cfg, circuit, plan, types: list, out_dir: Path, point_model:
         write_types_csv(dst_csv, table, "edge_type_id")
         entry["edges_file"], entry["edge_types_file"] = str(dst_h5), str(dst_csv)
     data["components"] = {**data.get("components", {}), "point_neuron_models_dir": str(models_dir)}
-    data = _point_config(data, out_dir)
+    data = _point_config(data, out_dir, [p for p in circuit.nodes if not circuit.is_virtual(p)])
     config_path = out_dir / "simulation_config.json"
     config_path.write_text(json.dumps(data, indent=2))
     report = write_report(types, out_dir / "reduction_report.csv", point_model)
@@ -144,7 +144,7 @@ def write_reduction(cfg, circuit, plan, types: list, out_dir: Path, point_model:
     return {"config": config_path, "report": report}
 
 
-def _point_config(data: dict, out_dir: Path) -> dict:
+def _point_config(data: dict, out_dir: Path, cell_populations: list) -> dict:
     out = data.get("output", {})
     data["output"] = {"output_dir": str(out_dir / "output"), "log_file": "log.txt", "spikes_file": "spikes.h5",
                       "spikes_file_csv": "spikes.csv", "overwrite_output_dir": True,
@@ -155,6 +155,12 @@ def _point_config(data: dict, out_dir: Path) -> dict:
         if spec.get("module") in ("membrane_report", "multimeter_report") and var in POINT_REPORT_VARIABLES:
             spec = {k: v for k, v in spec.items() if k not in ("sections",)}
             spec["variable_name"] = POINT_REPORT_VARIABLES[var]
+            cells = spec.get("cells")
+            if isinstance(cells, list) and cells and all(isinstance(c, int) for c in cells):
+                if len(cell_populations) != 1:       # bionet gids span populations: no safe translation
+                    log.info("report %r lists gids over several populations; left out of the reduced config", name)
+                    continue
+                spec["cells"] = {"population": cell_populations[0], "node_ids": cells}
             reports[name] = spec
         else:
             log.info("report %r (%s of %r) has no point-level counterpart; left out of the reduced config",
