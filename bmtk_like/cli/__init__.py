@@ -28,6 +28,7 @@ SUBCOMMANDS: dict[str, str] = {
     "compare": "compare",
     "raster": "raster",
     "doctor": "doctor",
+    "reduce": "reduce",
 }
 
 
