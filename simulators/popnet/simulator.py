@@ -106,6 +106,8 @@ def run_config(cfg: Any, **overrides: Any) -> SimulationResult:
     out_dir = prepare_output_dir(cfg)
     logger = setup_logging(cfg)
     try:
+        for note in network.notes:
+            logger.warning("popnet: %s", note)
         logger.info("popnet: %d populations (%d voltage bins in all), %d external, %d connections, dt=%g ms",
                     len(network.populations), sim.solver.n_cells, len(network.externals),
                     len(network.connections), sim.solver.dt)
