@@ -20,6 +20,7 @@ import numpy as np
 from bmtk_like.config.stimuli import is_gid_list
 from bmtk_like.errors import BmtkLikeError
 from bmtk_like.sonata import EdgePopulation, NodePopulation, read_edges, read_index, read_nodes
+from bmtk_like.sonata.checks import edge_endpoint_problems
 
 
 @dataclass(frozen=True)
@@ -145,20 +146,12 @@ def _check_types(pop: NodePopulation | EdgePopulation) -> list[Finding]:
 def check_edge_population(pop: EdgePopulation, nodes: dict[str, NodePopulation]) -> list[Finding]:
     """Endpoints within the node populations, and both indices consistent with the table."""
     where = f"{pop.h5_file} [{pop.name}]"
-    findings: list[Finding] = []
-    sizes = {}
-    for role, pop_name, ids in (("source", pop.source_population, pop.source_node_id),
-                                ("target", pop.target_population, pop.target_node_id)):
-        if pop_name not in nodes:
-            findings.append(Finding("error", where, f"{role} population '{pop_name}' is not among the loaded "
-                                                    f"node populations ({', '.join(nodes) or 'none'})"))
-            continue
-        sizes[role] = nodes[pop_name].size
-        bad = (ids < 0) | (ids >= nodes[pop_name].size)
-        if bad.any():
-            findings.append(Finding("error", where, f"{int(bad.sum())} edges have {role}_node_id outside "
-                                                    f"0..{nodes[pop_name].size - 1} of population '{pop_name}' "
-                                                    f"(first bad id {int(ids[bad][0])})"))
+    findings = [Finding("error", where, f"{role} population '{pop_name}' is not among the loaded "
+                                        f"node populations ({', '.join(nodes) or 'none'})")
+                for role, pop_name in (("source", pop.source_population), ("target", pop.target_population))
+                if pop_name not in nodes]
+    findings += [Finding("error", where, problem)
+                 for problem in edge_endpoint_problems(pop, {n: p.size for n, p in nodes.items()})]
     try:
         with h5py.File(pop.h5_file, "r") as h5:
             grp = h5["edges"][pop.name]
@@ -172,8 +165,8 @@ def check_edge_population(pop: EdgePopulation, nodes: dict[str, NodePopulation])
                 problem = index_problem(index[0], index[1], ids)
                 if problem:
                     findings.append(Finding("error", where, f"index '{direction}': {problem}"))
-    except OSError as exc:
-        findings.append(Finding("error", where, f"cannot reopen to check indices ({exc})"))
+    except (OSError, RuntimeError, KeyError) as exc:   # damaged bytes in the index datasets
+        findings.append(Finding("error", where, f"cannot read the indices, the file is damaged ({exc})"))
     return findings
 
 
@@ -301,19 +294,12 @@ def check_component_files(config, nodes: dict, edges: dict) -> list[Finding]:
 
 
 def _check_delays(pop: EdgePopulation) -> list[Finding]:
-    """Delays (ms) must be finite and >= 0; 0 is below every run.dt (NEST refuses it)."""
+    """Delays of 0 ms are below every run.dt (NEST refuses them); negative/inf ones fail on read."""
     if not pop.has_column("delay"):
         return []
-    try:
-        delays = np.asarray(pop.column("delay"), dtype=float)
-    except (TypeError, ValueError):
-        return [Finding("error", f"{pop.h5_file} [{pop.name}]", "delay values are not numbers")]
-    present = delays[~np.isnan(delays)]
-    where = f"{pop.h5_file} [{pop.name}]"
-    if (present < 0).any() or np.isinf(present).any():
-        return [Finding("error", where, f"{int(((present < 0) | np.isinf(present)).sum())} edges have a negative or "
-                                        "infinite delay; delays are in ms and must be >= run.dt")]
-    if (present == 0).any():
-        return [Finding("warning", where, f"{int((present == 0).sum())} edges have delay 0 ms, below any run.dt "
-                                          "(NEST refuses it; NEURON delivers at once)")]
+    delays = np.asarray(pop.column("delay"), dtype=float)
+    if (delays == 0).any():
+        return [Finding("warning", f"{pop.h5_file} [{pop.name}]", f"{int((delays == 0).sum())} edges have delay "
+                                                                    "0 ms, below any run.dt (NEST refuses it; "
+                                                                    "NEURON delivers at once)")]
     return []
