@@ -91,6 +91,8 @@ def validate(paths: Iterable[str | os.PathLike]) -> list[Finding]:
         findings += check_edge_population(pop, nodes)
     for config in component_checks:
         findings += check_component_files(config, nodes, edges)
+        findings += check_inputs_as_run(config, nodes)
+        findings += check_models_as_run(config, nodes, edges)
     for pop in edges.values():
         findings += _check_delays(pop)
     if node_sets or references:
@@ -303,3 +305,64 @@ def _check_delays(pop: EdgePopulation) -> list[Finding]:
                                                                     "0 ms, below any run.dt (NEST refuses it; "
                                                                     "NEURON delivers at once)")]
     return []
+
+
+# ---- the checks `run` makes on inputs and model files, with its words (bmtk_like.input_checks) ----
+def check_inputs_as_run(config, nodes: dict) -> list[Finding]:
+    """Every input's input_type, and the ids in its spike file or the numbers in its rates file."""
+    from bmtk_like.input_checks import check_input_type, check_spike_node_ids, read_pop_rates_table
+    from bmtk_like.reports import SpikeTrains
+    findings = []
+    for name, spec in config.inputs.items():
+        where = f"{config.path}: inputs.{name}"
+        path = spec.params.get("input_file") or spec.params.get("file") or spec.params.get("rates")
+        try:
+            check_input_type(name, spec.input_type, config.path)
+            if path is None or not Path(path).is_file():
+                continue
+            module = str(spec.module).lower()
+            if module == "pop_rates":
+                read_pop_rates_table(Path(path), f"input '{name}'")
+            elif module in ("h5", "hdf5", "sonata", "csv") and str(spec.input_type).lower() == "spikes":
+                trains = (SpikeTrains.from_csv(path, population=None) if module == "csv" or
+                          Path(path).suffix.lower() in (".csv", ".txt") else SpikeTrains.from_sonata(path, population=None))
+                pops = trains.populations
+                named = [spec.node_set] if isinstance(spec.node_set, str) else []
+                if pops == ["default"] and len(named) == 1 and named[0] in nodes:  # legacy file: node_set's population
+                    check_spike_node_ids(named[0], trains.get("default")[0], nodes[named[0]].size, path,
+                                         f"input '{name}'")
+                for pop in pops:
+                    if pop in nodes:
+                        check_spike_node_ids(pop, trains.get(pop)[0], nodes[pop].size, path, f"input '{name}'")
+        except BmtkLikeError as exc:
+            findings.append(Finding("error", where, str(exc)))
+    return findings
+
+
+def check_models_as_run(config, nodes: dict, edges: dict) -> list[Finding]:
+    """Synapse JSONs' receptor_type (NEST), population node types' model_template (popnet)."""
+    from bmtk_like.input_checks import check_population_template, synapse_params_problems
+    findings = []
+    folder = (config.components or {}).get("synaptic_models_dir")
+    for pop in edges.values():
+        for type_id, name in _type_values(pop.types, "dynamics_params").items():
+            path = Path(folder) / name if folder else None
+            if path is None or not name.endswith(".json") or not path.is_file():
+                continue
+            try:
+                params = json.loads(path.read_text(encoding="utf-8"))
+            except (json.JSONDecodeError, UnicodeDecodeError):
+                continue                                  # check_component_files names it
+            if isinstance(params, dict):
+                findings += [Finding("error", f"{pop.types_file} [edge type {type_id}]", problem)
+                             for problem in synapse_params_problems(params, path)]
+    for pop in nodes.values():
+        model_types = _type_values(pop.types, "model_type")
+        for type_id, template in _type_values(pop.types, "model_template").items():
+            if model_types.get(type_id, "").lower() == "population":
+                try:
+                    check_population_template(template, f"node type {type_id} of population '{pop.name}' "
+                                                        f"({pop.types_file})")
+                except BmtkLikeError as exc:
+                    findings.append(Finding("error", f"{pop.types_file} [node type {type_id}]", str(exc)))
+    return findings
