@@ -64,13 +64,34 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def print_error(exc: BaseException) -> None:
+    """``error: ...`` on stderr, one line per line of the message (a list of problems stays a list)."""
+    lines = [line.strip().lstrip("- ").strip() for line in str(exc).splitlines()]
+    for line in [line for line in lines if line] or [type(exc).__name__]:
+        print(f"error: {line}", file=sys.stderr)
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    """Run one command; errors print as ``error: ...`` lines and exit 2 (``--debug``: the traceback)."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in argv                      # accepted before or after the command
+    parser = build_parser()
+    parser.add_argument("--debug", action="store_true", help="show the Python traceback of an error")
+    args = parser.parse_args([a for a in argv if a != "--debug"])
+    args.debug = debug
     try:
         return args.func(args)
     except BmtkLikeError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        if args.debug:
+            raise
+        print_error(exc)
         return 2
+    except Exception as exc:  # a bug of ours, not the user's: say so, keep the traceback behind --debug
+        if args.debug:
+            raise
+        print_error(f"internal error ({type(exc).__name__}: {exc}); please report it with the output of "
+                    "the same command run with --debug")
+        return 3
 
 
 if __name__ == "__main__":
