@@ -77,10 +77,10 @@ def read_pop_rates_table(path: Path, where: str) -> pd.DataFrame:
             bad |= numbers_ < 0
         if bad.any():
             row = int(np.flatnonzero(bad)[0])
-            expected = {"gid": "a whole-number node_type_id", "firing_rate": "a finite rate >= 0 Hz"}.get(
+            expected = {"gid": "a whole number (the node_type_id)", "firing_rate": ">= 0 Hz and finite"}.get(
                 col, "a finite time")
-            raise ConfigError(f"{where}: rates file {path}, data row {row + 1}: {col} "
-                              f"{str(table[col].iloc[row])!r} is not {expected}")
+            raise ConfigError(f"{where}: rates file {path}, data row {row + 1}: {col} must be {expected}, "
+                              f"got {str(table[col].iloc[row])!r}")
         table[col] = numbers_.astype(np.int64) if col == "gid" else numbers_
     return table
 

@@ -201,9 +201,9 @@ def test_receptor_type_that_is_not_a_port(point):
 
 
 @pytest.mark.parametrize("table, pattern", [
-    ("gid firing_rate\n100 fifteen\n", r"data row 1: firing_rate 'fifteen' is not a finite rate >= 0 Hz"),
-    ("gid firing_rate\nabc 15.0\n", r"data row 1: gid 'abc' is not a whole-number node_type_id"),
-    ("gid firing_rate\n100.5 15.0\n", r"data row 1: gid '100.5' is not a whole-number node_type_id"),
+    ("gid firing_rate\n100 fifteen\n", r"data row 1: firing_rate must be >= 0 Hz and finite, got 'fifteen'"),
+    ("gid firing_rate\nabc 15.0\n", r"data row 1: gid must be a whole number \(the node_type_id\), got 'abc'"),
+    ("gid firing_rate\n100.5 15.0\n", r"data row 1: gid must be a whole number \(the node_type_id\), got '100.5'"),
 ])
 def test_popnet_rates_file_values(pop2, table, pattern):
     folder, config = pop2
