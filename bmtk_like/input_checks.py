@@ -15,10 +15,12 @@ from typing import Any, Mapping
 import numpy as np
 import pandas as pd
 
+from bmtk_like.config.vocabulary import VOCABULARY
 from bmtk_like.errors import ConfigError, ModelTranslationError, SonataError
 
-#: ``input_type`` values BMTK's simulators and SONATA configs use.
-KNOWN_INPUT_TYPES = frozenset({
+#: ``input_type`` values BMTK's simulators and SONATA configs use: every module's in the config
+#: vocabulary, and the ones seen in the wild beside them (``lfp`` for xstim in bmtk's examples).
+KNOWN_INPUT_TYPES = frozenset({t.lower() for m in VOCABULARY.inputs.values() for t in m.input_types} | {
     "spikes", "current_clamp", "voltage_clamp", "csv", "nwb", "lfp", "syn_activity",
     "external_rates", "init_states", "movie", "audio", "replay", "poisson", "poisson_spikes",
 })
