@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import numbers
+import warnings
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -16,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from bmtk_like.config.vocabulary import VOCABULARY
-from bmtk_like.errors import ConfigError, ModelTranslationError, SonataError
+from bmtk_like.errors import ConfigError, InputWarning, ModelTranslationError
 
 #: ``input_type`` values BMTK's simulators and SONATA configs use: every module's in the config
 #: vocabulary, and the ones seen in the wild beside them (``lfp`` for xstim in bmtk's examples).
@@ -42,15 +43,28 @@ def check_input_type(name: str, input_type: Any, source: Any = "") -> None:
                           f"known input types: {', '.join(sorted(KNOWN_INPUT_TYPES))}")
 
 
-def check_spike_node_ids(population: str, node_ids: np.ndarray, size: int, path: Any, where: str = "") -> None:
-    """Spike ids of ``population`` in the file at ``path`` must be nodes it has (0..size-1)."""
+def spike_node_id_problem(population: str, node_ids: np.ndarray, size: int, path: Any, where: str = "") -> str | None:
+    """Spike ids of ``population`` in the file at ``path`` that it lacks (>= ``size``), described, or None.
+
+    BMTK ignores such spikes (its own bio_simulated_annealing example plays 100 LGN trains into 90
+    LGN nodes), so this is a warning, not an error: the run plays the spikes of the nodes that exist.
+    """
     ids = np.asarray(node_ids)
-    if ids.size and ids.max() >= size:
-        bad = np.unique(ids[ids >= size])
-        prefix = f"{where}: " if where else ""
-        raise SonataError(f"{prefix}spikes file {path} has spikes for node ids {bad[:10].tolist()} of population "
-                          f"'{population}', which has {size} nodes (ids 0..{size - 1}); the file was made for "
-                          "another network, or the node_set names the wrong population.")
+    if not ids.size or ids.max() < size:
+        return None
+    bad = np.unique(ids[ids >= size])
+    prefix = f"{where}: " if where else ""
+    shown = bad[:10].tolist() + (["..."] if bad.size > 10 else [])
+    return (f"{prefix}spikes file {path} has spikes for {bad.size} node ids {shown} of population '{population}', "
+            f"which has {size} nodes (ids 0..{size - 1}); they are ignored (as bmtk does). Was the file made for "
+            "another network, or does the node_set name the wrong population?")
+
+
+def warn_spike_node_ids(population: str, node_ids: np.ndarray, size: int, path: Any, where: str = "") -> None:
+    """Warn (InputWarning) about spikes for nodes ``population`` lacks; see `spike_node_id_problem`."""
+    problem = spike_node_id_problem(population, node_ids, size, path, where)
+    if problem:
+        warnings.warn(problem, InputWarning, stacklevel=2)
 
 
 def read_pop_rates_table(path: Path, where: str) -> pd.DataFrame:

@@ -330,7 +330,7 @@ def _check_delays(pop: EdgePopulation) -> list[Finding]:
 # ---- the checks `run` makes on inputs and model files, with its words (bmtk_like.input_checks) ----
 def check_inputs_as_run(config, nodes: dict) -> list[Finding]:
     """Every input's input_type, and the ids in its spike file or the numbers in its rates file."""
-    from bmtk_like.input_checks import check_input_type, check_spike_node_ids, read_pop_rates_table
+    from bmtk_like.input_checks import check_input_type, read_pop_rates_table, spike_node_id_problem
     from bmtk_like.reports import SpikeTrains
     findings = []
     for name, spec in config.inputs.items():
@@ -338,7 +338,7 @@ def check_inputs_as_run(config, nodes: dict) -> list[Finding]:
         path = spec.params.get("input_file") or spec.params.get("file") or spec.params.get("rates")
         try:
             check_input_type(name, spec.input_type, config.path)
-            if path is None or not Path(path).is_file():
+            if not isinstance(path, (str, os.PathLike)) or not Path(path).is_file():
                 continue
             module = str(spec.module).lower()
             if module == "pop_rates":
@@ -346,14 +346,13 @@ def check_inputs_as_run(config, nodes: dict) -> list[Finding]:
             elif module in ("h5", "hdf5", "sonata", "csv") and str(spec.input_type).lower() == "spikes":
                 trains = (SpikeTrains.from_csv(path, population=None) if module == "csv" or
                           Path(path).suffix.lower() in (".csv", ".txt") else SpikeTrains.from_sonata(path, population=None))
-                pops = trains.populations
-                named = [spec.node_set] if isinstance(spec.node_set, str) else []
-                if pops == ["default"] and len(named) == 1 and named[0] in nodes:  # legacy file: node_set's population
-                    check_spike_node_ids(named[0], trains.get("default")[0], nodes[named[0]].size, path,
-                                         f"input '{name}'")
-                for pop in pops:
-                    if pop in nodes:
-                        check_spike_node_ids(pop, trains.get(pop)[0], nodes[pop].size, path, f"input '{name}'")
+                named = spec.node_set if isinstance(spec.node_set, str) else None
+                pops = {named if p == "default" and len(trains.populations) == 1 and named in nodes else p: p
+                        for p in trains.populations}            # a legacy file: the node_set's population
+                problems = [spike_node_id_problem(pop, trains.get(stored)[0], nodes[pop].size, path,
+                                                  f"input '{name}'")
+                            for pop, stored in pops.items() if pop in nodes]
+                findings += [Finding("warning", where, p) for p in problems if p]
         except BmtkLikeError as exc:
             findings.append(Finding("error", where, str(exc)))
     return findings

@@ -34,7 +34,7 @@ import numpy as np
 import pandas as pd
 
 from bmtk_like.errors import ConfigError, SimulationError
-from bmtk_like.input_checks import check_input_type, check_spike_node_ids
+from bmtk_like.input_checks import check_input_type, warn_spike_node_ids
 
 SPIKE_FILE_MODULES = {"sonata", "h5", "hdf5", "csv", "spikes"}
 POISSON_MODULES = {"poisson", "poisson_spikes"}
@@ -192,7 +192,7 @@ def spike_input(circuit: Any, cfg: Any, spec: Any) -> SpikeInput:
             loaded = SpikeTrains({default_pop: loaded.get("default")}, source=path)
     for pop in loaded.populations:
         if pop in circuit.nodes:
-            check_spike_node_ids(pop, loaded.get(pop)[0], circuit.nodes[pop].size, path, _where(spec))
+            warn_spike_node_ids(pop, loaded.get(pop)[0], circuit.nodes[pop].size, path, _where(spec))
     out = SpikeTrains(source=path)
     for pop, ids in node_set.items():
         if pop not in loaded.populations:

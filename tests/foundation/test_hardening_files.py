@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from bmtk_like.config import SimulationConfig
-from bmtk_like.errors import BmtkLikeError, ConfigError, ModelTranslationError, SonataError
+from bmtk_like.errors import BmtkLikeError, ConfigError, InputWarning, ModelTranslationError, SonataError
 from bmtk_like.reports import CompartmentReport, SpikeTrains, write_compartment_report
 from bmtk_like.validate import validate
 from simulators.core import Circuit, collect_inputs
@@ -172,20 +172,33 @@ def test_unknown_input_type(point):
     refused(config, ConfigError, r"input 'thalamus_spikes' has unknown input_type 'spike'; did you mean 'spikes'\?")
 
 
-def test_spikes_for_nodes_the_population_lacks(point, tmp_path):
+def warned(config_path, pattern: str) -> None:
+    """`run`'s loading warns (InputWarning) and goes on; `validate` has a warning finding with the words."""
+    with pytest.warns(InputWarning, match=pattern):
+        load(config_path)
+    findings = validate([config_path])
+    assert not [f for f in findings if f.severity == "error"], [str(f) for f in findings]
+    assert any(f.severity == "warning" and re.search(pattern, f.message) for f in findings), findings
+
+
+def test_spikes_for_nodes_the_population_lacks_are_ignored_with_a_warning(point):
+    """BMTK ignores them (its bio_simulated_annealing example plays 100 LGN trains into 90 nodes)."""
     folder, config = point
     spikes = folder / "inputs/thalamus_spikes.h5"
-    trains = SpikeTrains.from_sonata(spikes)
-    ids, times = trains.get("thalamus")
+    ids, times = SpikeTrains.from_sonata(spikes).get("thalamus")
     SpikeTrains({"thalamus": (np.r_[ids, 250], np.r_[times, 10.0])}).to_sonata(spikes)
-    refused(config, SonataError, r"input 'thalamus_spikes': spikes file .*thalamus_spikes\.h5 has spikes for node "
-                                 r"ids \[250\] of population 'thalamus', which has 100 nodes")
+    warned(config, r"input 'thalamus_spikes': spikes file .*thalamus_spikes\.h5 has spikes for 1 node ids \[250\] "
+                   r"of population 'thalamus', which has 100 nodes \(ids 0\.\.99\); they are ignored")
     data = json.loads(config.read_text())                       # the same spikes as a CSV file
     csv = folder / "inputs/thalamus_spikes.csv"
     SpikeTrains({"thalamus": (np.r_[ids, 250], np.r_[times, 10.0])}).to_csv(csv)
     data["inputs"]["thalamus_spikes"].update(module="csv", input_file=str(csv))
     config.write_text(json.dumps(data))
-    refused(config, SonataError, r"spikes file .*thalamus_spikes\.csv has spikes for node ids \[250\]")
+    warned(config, r"spikes file .*thalamus_spikes\.csv has spikes for 1 node ids \[250\]")
+    cfg = SimulationConfig.from_json(config)                    # and the run plays the spikes of existing nodes
+    with pytest.warns(InputWarning):
+        played = collect_inputs(Circuit.from_config(cfg), cfg).spikes[0].spikes.get("thalamus")[0]
+    assert played.max() < 100 and played.size == ids.size
 
 
 def test_receptor_type_that_is_not_a_port(point):
