@@ -16,6 +16,7 @@ RUN = keys(
     Key("dt", "number", "integration time step (seconds in DiPDE-style popnet configs; "
         "bmtk's bionet defaults it to 0.1, its pointnet requires it)", "ms", required=True,
         origin=BOTH),
+    Key("activation_function", "string", "SSN: activation of the rate units", default="relu", acts="SSN"),
     Key("tstart", "number", "start time of the run (checked to lie below tstop; the "
         "simulators start at 0, as bmtk's)", "ms", default=0.0, acts=IGNORED),
     Key("duration", "number", "bmtk pointnet's alternative to tstop (it wins when both are "
@@ -98,6 +99,10 @@ OUTPUT = keys(
     Key("quiet_simulator", "boolean", "silence the simulator's own printing", default=False,
         acts=NEST),
     Key("rates_file", "path", "population firing rates, under output_dir", acts=POPNET),
+    Key("rates_file_csv", "path", "SSN: rates of every unit as a space-separated table", acts="SSN"),
+    Key("rates_file_h5", "path", "SSN: rates of every unit as /rates/<population>/data", acts="SSN"),
+    Key("cells", "node set", "SSN: the units the rates files hold (default: every recurrent unit)",
+        acts="SSN"),
     Key("log_level", "string", "bmtk: logging level (DEBUG, INFO, WARNING, ...)",
         default="DEBUG", acts=IGNORED),
     Key("log_format", "string", "bmtk: logging format string", acts=IGNORED),
