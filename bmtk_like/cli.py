@@ -1,7 +1,7 @@
 """The ``bmtk-like`` command: validate circuits/configs, run simulations, plot results.
 
     bmtk-like validate CONFIG_OR_FILES...   check a circuit and its config; exit 1 on errors
-    bmtk-like run CONFIG [--simulator X]    run on the config's target_simulator (or X)
+    bmtk-like run CONFIG [--simulator X]    run on the config's target_simulator (or X); --coreneuron
     bmtk-like raster SPIKES_FILE -o PNG     raster + rate plot of a SONATA/CSV spikes file
 """
 from __future__ import annotations
@@ -28,6 +28,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
     overrides = {}
     if args.tstop is not None:
         overrides["tstop"] = args.tstop
+    if args.coreneuron:
+        overrides["coreneuron"] = True
     result = simulators.run(args.config, simulator=args.simulator, **overrides)
     from simulators.core.launcher import launcher_rank
     if launcher_rank() != 0:            # under mpirun, rank 0 reports (it wrote the files)
@@ -56,6 +58,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("config", help="simulation_config.json")
     p.add_argument("--simulator", default=None, help="override target_simulator (NEST, NEURON, popnet)")
     p.add_argument("--tstop", type=float, default=None, help="override run.tstop (ms)")
+    p.add_argument("--coreneuron", action="store_true",
+                   help="NEURON backend: simulate on CoreNEURON (as run.coreneuron = true)")
     p.set_defaults(func=_cmd_run)
     p = sub.add_parser("raster", help="plot a spikes file")
     p.add_argument("spikes")

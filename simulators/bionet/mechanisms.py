@@ -51,10 +51,10 @@ def cache_root() -> Path:
     return Path(root) if root else Path.home() / ".cache" / "bmtk_like"
 
 
-def content_hash(mod_files: list[Path]) -> str:
-    """Hash of the .mod files' names and bytes plus the NEURON version (20 hex digits)."""
+def content_hash(mod_files: list[Path], coreneuron: bool = False) -> str:
+    """Hash of the .mod files' names and bytes, the NEURON version and the CoreNEURON flag (20 hex digits)."""
     import neuron
-    digest = hashlib.sha256(f"neuron={neuron.__version__}".encode())
+    digest = hashlib.sha256(f"neuron={neuron.__version__}{' coreneuron' if coreneuron else ''}".encode())
     for path in mod_files:
         digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()[:20]
@@ -79,18 +79,36 @@ def _library_in(build_dir: Path) -> Path | None:
     return None
 
 
-def compile_mechanisms(folder: str | os.PathLike) -> Path:
+_ERROR_LINE = re.compile(r"(?:^|/)(\w+)\.(?:cpp|c|mod)[:\"].*\berror\b", re.IGNORECASE)
+
+
+def _failure_message(command: str, folder: Path, mods: list[Path], output: str) -> str:
+    """The compiler's failure in a few lines: which .mod files failed, and their first error lines."""
+    errors = [line.strip() for line in output.splitlines() if _ERROR_LINE.search(line)]
+    stems = {p.stem: p.name for p in mods}
+    failed = sorted({stems[m.group(1)] for line in errors if (m := _ERROR_LINE.search(line)) and m.group(1) in stems})
+    detail = "\n".join(errors[:6]) if errors else output.strip()[-3000:]
+    which = f"cannot compile {', '.join(failed)}" if failed else f"failed on {[p.name for p in mods]}"
+    hint = ("; NEURON itself compiles these files, so run this circuit without --coreneuron (run.coreneuron false) "
+            "or give CoreNEURON-compatible versions of them" if "-coreneuron" in command else "")
+    return f"{command} {which} (mechanisms of {folder}){hint}:\n{detail}"
+
+
+def compile_mechanisms(folder: str | os.PathLike, mod_files: list[Path] | None = None,
+                       coreneuron: bool = False) -> Path:
     """Compile the .mod files of ``folder`` (or ``folder/modfiles``) into the cache; return the build dir.
 
-    Raises SimulationError naming the folder when it has no .mod files, and carrying the
-    compiler's output when ``nrnivmodl`` fails.
+    ``mod_files`` (default: all of the folder's) chooses a subset; ``coreneuron`` runs
+    ``nrnivmodl -coreneuron``, which builds NEURON's ``libnrnmech.so`` and CoreNEURON's
+    ``libcorenrnmech.so`` side by side. Raises SimulationError naming the folder when it has no
+    .mod files, and carrying the compiler's output when ``nrnivmodl`` fails.
     """
     folder = Path(folder)
-    mods = find_mod_files(folder)
+    mods = find_mod_files(folder) if mod_files is None else list(mod_files)
     if not mods:
         raise SimulationError(f"mechanisms folder {folder} has no .mod files (looked in it and in its "
                               "modfiles/ subfolder); fix components.mechanisms_dir")
-    build_dir = cache_root() / "mechanisms" / content_hash(mods)
+    build_dir = cache_root() / "mechanisms" / content_hash(mods, coreneuron)
     if _library_in(build_dir) is not None:
         return build_dir
     build_dir.parent.mkdir(parents=True, exist_ok=True)
@@ -98,11 +116,12 @@ def compile_mechanisms(folder: str | os.PathLike) -> Path:
     try:
         for path in mods:
             shutil.copy2(path, scratch / path.name)
-        log.info("compiling %d NEURON mechanisms from %s", len(mods), folder)
-        proc = subprocess.run([_nrnivmodl()], cwd=scratch, capture_output=True, text=True)
+        log.info("compiling %d NEURON mechanisms from %s%s", len(mods), folder, " for CoreNEURON" * coreneuron)
+        command = [_nrnivmodl()] + (["-coreneuron", "."] if coreneuron else [])
+        proc = subprocess.run(command, cwd=scratch, capture_output=True, text=True)
         if proc.returncode != 0 or _library_in(scratch) is None:
-            output = (proc.stderr.strip() + "\n" + proc.stdout.strip()[-3000:]).strip()
-            raise SimulationError(f"nrnivmodl failed to compile the mechanisms in {folder}:\n{output}")
+            raise SimulationError(_failure_message(" ".join(["nrnivmodl"] + command[1:]), folder, mods,
+                                                   proc.stderr + "\n" + proc.stdout))
         try:
             scratch.rename(build_dir)
         except OSError:          # another process finished the same build first: use theirs
@@ -128,16 +147,18 @@ def loaded_mechanisms() -> set[str]:
     return names
 
 
-def load_mechanisms(folder: str | os.PathLike) -> Path:
+def load_mechanisms(folder: str | os.PathLike, mod_files: list[Path] | None = None,
+                    coreneuron: bool = False) -> Path:
     """Compile (if not cached) and load the mechanisms of ``folder`` into this NEURON process.
 
-    Loading the same content twice is a no-op. Loading a folder whose mechanism names clash
-    with already-loaded ones (NEURON cannot replace a mechanism) raises SimulationError.
+    ``mod_files`` and ``coreneuron`` as in `compile_mechanisms`. Loading the same content twice is
+    a no-op. Loading a folder whose mechanism names clash with already-loaded ones (NEURON cannot
+    replace a mechanism) raises SimulationError.
     """
     import neuron
     folder = Path(folder)
-    mods = find_mod_files(folder)
-    build_dir = compile_mechanisms(folder)
+    mods = find_mod_files(folder) if mod_files is None else list(mod_files)
+    build_dir = compile_mechanisms(folder, mods, coreneuron)
     key = build_dir.name
     if key in _loaded:
         return build_dir

@@ -12,7 +12,7 @@ import time
 from typing import Any
 
 from bmtk_like.errors import SimulationError
-from simulators.bionet import parallel, stimuli
+from simulators.bionet import coreneuron, parallel, stimuli
 from simulators.bionet.network import BioNetwork
 from simulators.bionet.extracellular import ExtracellularReport
 from simulators.bionet.recording import MembraneReport, SpikeRecorder, SynapseReport
@@ -21,7 +21,8 @@ log = logging.getLogger("bmtk_like.simulation")
 
 MAX_RECORDED_VALUES = 25_000_000
 """Recorded doubles held in memory between two drains (200 MB); the run block shrinks to respect it."""
-RUN_OVERRIDES = {"tstop", "dt", "v_init", "celsius", "nsteps_block", "dL", "spike_threshold"}
+RUN_OVERRIDES = {"tstop", "dt", "v_init", "celsius", "nsteps_block", "dL", "spike_threshold", "coreneuron"}
+NETWORK_OVERRIDES = {"dL", "spike_threshold", "coreneuron"}
 MEMBRANE_MODULES = {"membrane_report", "multimeter_report", "multimeter", "compartment_report"}
 SYNAPSE_MODULES = {"netcon_report", "syn_report"}
 IGNORED_REPORT_MODULES = {"spikes_report"}
@@ -47,7 +48,7 @@ class BioSimulator:
 
         ``overrides`` (tstop, dt ms; v_init mV; celsius degC; nsteps_block) replace the config's values.
         """
-        unknown = sorted(set(overrides) - (RUN_OVERRIDES - {"dL", "spike_threshold"}))
+        unknown = sorted(set(overrides) - (RUN_OVERRIDES - NETWORK_OVERRIDES))
         if unknown:
             raise SimulationError(f"unknown bionet run override(s) {unknown}; accepted: {sorted(RUN_OVERRIDES)}")
         if not network.built:
@@ -121,16 +122,14 @@ class BioSimulator:
             if hasattr(report, "open"):
                 report.open()
         t0 = time.perf_counter()
-        h.finitialize(self.v_init)
-        nsteps = int(round(self.tstop / self.dt))
-        recorded = sum(report.n_values for report in self.reports)
-        block = max(1, min(self.nsteps_block, MAX_RECORDED_VALUES // recorded)) if recorded else self.nsteps_block
-        done = 0
-        while done < nsteps:
-            done = min(nsteps, done + block)
-            pc.psolve(done * self.dt)
-            for report in self.reports:
-                report.drain()
+        if self.net.use_coreneuron:
+            coreneuron.prepare_run(self.net)
+        try:
+            h.finitialize(self.v_init)
+            self._psolve_blocks(pc)
+        finally:
+            if self.net.use_coreneuron:
+                coreneuron.finish_run()
         self.timings["simulate"] = time.perf_counter() - t0
         t0 = time.perf_counter()
         for report in self.reports:
@@ -144,6 +143,24 @@ class BioSimulator:
         out = getattr(getattr(self.cfg, "output", None), "output_dir", None)
         return SimulationResult("NEURON", out, spikes, None, files, {**self.net.timings, **self.timings},
                                 extra={"network": self.net, "skipped_reports": self.skipped_reports})
+
+    def _psolve_blocks(self, pc) -> None:
+        """``pc.psolve`` to tstop in blocks, draining the recorders after each.
+
+        NEURON: blocks of ``run.nsteps_block`` steps. CoreNEURON copies the whole model over at every
+        psolve, so it runs in one block unless the recorded values would exceed MAX_RECORDED_VALUES.
+        """
+        nsteps = int(round(self.tstop / self.dt))
+        recorded = sum(report.n_values for report in self.reports)
+        block = nsteps if self.net.use_coreneuron else self.nsteps_block
+        if recorded:
+            block = max(1, min(block, MAX_RECORDED_VALUES // recorded))
+        done = 0
+        while done < nsteps:
+            done = min(nsteps, done + block)
+            pc.psolve(done * self.dt)
+            for report in self.reports:
+                report.drain()
 
     def _write_spikes(self, spikes) -> dict:
         files = {}
@@ -163,7 +180,8 @@ class BioSimulator:
 def run_config(cfg, **overrides) -> Any:
     """Run a SimulationConfig on NEURON: the entry point ``simulators.run`` uses for ``NEURON``/``bionet``.
 
-    ``overrides``: any of tstop, dt (ms), v_init (mV), celsius, nsteps_block, dL (µm), spike_threshold (mV).
+    ``overrides``: any of tstop, dt (ms), v_init (mV), celsius, nsteps_block, dL (µm), spike_threshold (mV),
+    coreneuron (bool: simulate on CoreNEURON, as ``run.coreneuron``).
     """
     from simulators.core import close_logging, load_config
     from simulators.core.output import log_failure
@@ -173,7 +191,10 @@ def run_config(cfg, **overrides) -> Any:
         raise SimulationError(f"unknown bionet run override(s) {unknown}; accepted: {sorted(RUN_OVERRIDES)}")
     t0 = time.perf_counter()
     try:
+        use_coreneuron = coreneuron.requested(cfg, overrides)
+        overrides.pop("coreneuron", None)
         net = BioNetwork.from_config(cfg, overrides.pop("dL", None), overrides.pop("spike_threshold", None))
+        net.use_coreneuron = use_coreneuron
         load = time.perf_counter() - t0
         net.build()
         log.info("built %d cells, %d synapses, %d netcons on rank %d (%.2f s)", len(net.cells),

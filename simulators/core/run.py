@@ -39,6 +39,12 @@ def run(config: Any, simulator: str | None = None, **overrides: Any) -> Simulati
         if simulator:
             raise
         raise SimulationError(f"{getattr(cfg, 'path', '(dict)')}: key 'target_simulator': {exc}") from None
+    if (overrides.get("coreneuron") or getattr(getattr(cfg, "run", None), "coreneuron", False)) \
+            and canonical_name(name) != "NEURON":
+        raise SimulationError(f"CoreNEURON (--coreneuron or run.coreneuron in {getattr(cfg, 'path', '(dict)')}) "
+                              f"runs the NEURON backend only, not {name}; drop it or run with --simulator NEURON")
+    if not overrides.get("coreneuron", True):
+        overrides.pop("coreneuron")
     run_keys = {k: overrides[k] for k in ("tstop", "dt") if overrides.get(k) is not None}
     if run_keys and getattr(cfg, "has_run", False):
         cfg = cfg.with_overrides({"run": run_keys})   # inputs' default windows follow the new tstop
