@@ -142,6 +142,7 @@ def prepare_run(network) -> None:
     if h.cvode.active():
         raise SimulationError("CoreNEURON runs fixed time steps only; the variable-step CVode is active")
     h.cvode.cache_efficient(1)
+    log.info("simulating on CoreNEURON (mechanisms: built-ins%s)", f", {sorted(_state['names'])}" * bool(_state["names"]))
     coreneuron.enable = True
     coreneuron.verbose = 2 if log.isEnabledFor(logging.DEBUG) else 0
 
