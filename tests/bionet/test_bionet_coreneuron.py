@@ -29,9 +29,18 @@ REPORTS = {
 }
 
 
-def _cli(config: Path, *flags: str, mpi: int = 0) -> subprocess.CompletedProcess:
-    command = [sys.executable, "-m", "bmtk_like", "run", str(config), *flags]
-    if mpi:
+MPICH_VENV = REPO / ".venv-mpich"
+"""MPICH's PyPI wheel in a virtualenv borrowing the test venv's packages (``make mpi-pip``)."""
+
+
+def _cli(config: Path, *flags: str, mpi: int = 0, pip_mpi: bool = False) -> subprocess.CompletedProcess:
+    python = str(MPICH_VENV / "bin" / "python") if pip_mpi else sys.executable
+    command = [python, "-m", "bmtk_like", "run", str(config), *flags]
+    if pip_mpi:
+        if not (MPICH_VENV / ".installed-stamp").exists():
+            pytest.skip(f"no {MPICH_VENV} (make mpi-pip installs MPICH's wheel from PyPI there)")
+        command = [str(MPICH_VENV / "bin" / "mpiexec"), "-n", str(mpi), *command]
+    elif mpi:
         if shutil.which("mpirun") is None:
             pytest.skip("mpirun is not installed (make mpi, or the pip set-up in docs/coreneuron.md)")
         command = ["mpirun", "--allow-run-as-root", "--oversubscribe", "-n", str(mpi), *command]
@@ -136,22 +145,26 @@ def test_a_mechanism_coreneuron_cannot_compile_is_named(tmp_path):
                            components={"mechanisms_dir": str(mods), "biophysical_neuron_models_dir": str(models)})
     proc = _cli(config, "--coreneuron")
     assert proc.returncode == 2, proc.stderr[-2000:]
-    assert "nrnivmodl -coreneuron cannot compile NaV.mod" in proc.stderr
+    assert "nrnivmodl -coreneuron . cannot compile NaV.mod" in proc.stderr
     assert "without --coreneuron" in proc.stderr
 
 
 @pytest.mark.slow
 @pytest.mark.mpi
-def test_two_ranks_give_the_serial_neuron_spikes(tmp_path):
+@pytest.mark.parametrize("pip_mpi", [False, True], ids=["debian-openmpi", "pypi-mpich"])
+def test_two_ranks_give_the_serial_neuron_spikes(tmp_path, pip_mpi):
+    """Under Debian's Open MPI, and under MPICH from its PyPI wheel (no system package, no root)."""
     config = _scnn1a_network(tmp_path / "net", 6)
+    core_run = _cli(config, "--coreneuron", mpi=2, pip_mpi=pip_mpi)
+    assert core_run.returncode == 0, core_run.stderr[-3000:]
+    assert core_run.stdout.count("NEURON: outputs in") == 1
+    assert "numprocs=2" in core_run.stdout               # NEURON joined the 2-rank MPI world
+    assert "suspicious MPI" not in core_run.stderr
+    shutil.move(config.parent / "output", tmp_path / "core")
     neuron_run = _cli(config)
     assert neuron_run.returncode == 0, neuron_run.stderr[-3000:]
     ref_ids, ref_times = _sorted_spikes(config.parent / "output" / "spikes.h5")
-    shutil.rmtree(config.parent / "output")
-    core_run = _cli(config, "--coreneuron", mpi=2)
-    assert core_run.returncode == 0, core_run.stderr[-3000:]
-    assert core_run.stdout.count("NEURON: outputs in") == 1
-    ids, times = _sorted_spikes(config.parent / "output" / "spikes.h5")
+    ids, times = _sorted_spikes(tmp_path / "core" / "spikes.h5")
     assert ref_ids.size >= 20 and np.unique(ref_ids).size == 6
     np.testing.assert_array_equal(ids, ref_ids)
     np.testing.assert_array_equal(times, ref_times)
