@@ -18,13 +18,18 @@ Policies, in one place:
 - Missing files: network files, components, input files and the node-sets
   file must exist, else one ConfigError lists every missing key and path.
   ``validate_files=False`` turns that into ``cfg.missing_files``.
-  ``components.mechanisms_dir`` is only reported (the NEURON backend ships
-  the Allen mechanisms; BMTK too runs without that folder).
+  ``components.mechanisms_dir`` is only reported (cells may need only
+  NEURON's built-in mechanisms; BMTK too runs without that folder).
 - Units: values are kept as written (popnet configs give ``run.dt`` in
   seconds); backends convert. ``run.extra`` holds the raw ``run`` section.
 - Node sets stay data; a population name used as a node set is resolved
   against the circuit by ``simulators.core``.
 - A file the run writes may not be one the config reads.
+- Vocabulary: every key SONATA and bmtk 1.2.0 define is accepted (see
+  :mod:`bmtk_like.config.vocabulary` and docs/config_reference.md); ``"enabled": false``
+  leaves an input, report or edges entry out. An unknown key, or a value that looks
+  like a unit slip, is a :class:`ConfigWarning` naming the file, the key and the
+  closest known key (``cfg.notices``); ``strict=True`` makes them errors.
 """
 from bmtk_like.config.networks import EdgesFiles, NodesFiles
 from bmtk_like.config.run_output import OutputSettings, RunSettings
@@ -32,8 +37,11 @@ from bmtk_like.config.simulation_config import (SimulationConfig, load_circuit_c
                                                 load_config)
 from bmtk_like.config.stimuli import (KNOWN_INPUT_MODULES, KNOWN_REPORT_MODULES, InputSpec,
                                       ReportSpec)
-from bmtk_like.errors import ConfigError
+from bmtk_like.config.vocabulary import VOCABULARY
+from bmtk_like.config.vocabulary.lint import ConfigNotice
+from bmtk_like.errors import ConfigError, ConfigWarning
 
 __all__ = ["SimulationConfig", "load_config", "load_circuit_config", "RunSettings",
            "OutputSettings", "NodesFiles", "EdgesFiles", "InputSpec", "ReportSpec",
-           "KNOWN_INPUT_MODULES", "KNOWN_REPORT_MODULES", "ConfigError"]
+           "KNOWN_INPUT_MODULES", "KNOWN_REPORT_MODULES", "ConfigError", "ConfigWarning",
+           "ConfigNotice", "VOCABULARY"]

@@ -4,7 +4,8 @@ Turned on by ``"run": {"coreneuron": true}`` or ``bmtk-like run CONFIG --coreneu
 
 * Mechanisms. ``nrnivmodl -coreneuron`` compiles, side by side, NEURON's ``libnrnmech.so`` and
   CoreNEURON's ``libcorenrnmech.so`` from the same .mod files; both sides must know the same
-  mechanisms, so the NEURON process loads that build too. Only the .mod files defining a mechanism
+  mechanisms, so the NEURON process loads that build too (a process that already loaded them for
+  NEURON's own solver must not: that is an error asking for a fresh process). Only the .mod files defining a mechanism
   the circuit uses are compiled (cached like NEURON-only builds, ``mechanisms.compile_mechanisms``):
   CoreNEURON's translator (NMODL) rejects constructs NEURON's accepts (VERBATIM calls to hoc such as
   old ``vecevent.mod``; in 9.0.2, a KINETIC scheme next to a LINEAR block, as in Allen's ``NaV.mod``),
@@ -67,11 +68,6 @@ def used_mechanism_names(network) -> set[str] | None:
     return names
 
 
-def library_loaded() -> bool:
-    """True once this process has loaded a mechanism library built for CoreNEURON."""
-    return _state["library"] is not None
-
-
 def load_mechanisms(network, mechanisms_dir: Path | None) -> None:
     """Compile for CoreNEURON (if not cached) and load the .mod files of ``mechanisms_dir`` the circuit
     uses; point CoreNEURON at the built library. Without .mod files CoreNEURON runs on its built-ins."""
@@ -85,11 +81,14 @@ def load_mechanisms(network, mechanisms_dir: Path | None) -> None:
     names = frozenset(mechanisms.mechanism_names(mods))
     if _state["library"] is not None and names <= _state["names"]:
         return              # a build loaded earlier in this process covers them
-    if _state["library"] is not None:
+    already = names & mechanisms.loaded_mechanisms()
+    if already or _state["library"] is not None:
         raise SimulationError(
-            f"this process already runs CoreNEURON with the mechanisms {sorted(_state['names'])}; the circuit of "
-            f"{mechanisms_dir} needs {sorted(names - _state['names'])} too, and NEURON cannot load a second "
-            "mechanism library: run it in a fresh process")
+            f"the mechanisms {sorted(already or names - _state['names'])} of {mechanisms_dir} are needed for "
+            "CoreNEURON, but this NEURON process already loaded "
+            + ("them for NEURON's own solver" if already else f"CoreNEURON's library {_state['library']}")
+            + " and cannot load a second build of the same mechanisms: run the CoreNEURON simulation in a "
+            "fresh process")
     build_dir = mechanisms.load_mechanisms(mechanisms_dir, mods, coreneuron=True)
     library = next(build_dir.glob("*/libcorenrnmech.so"), None)
     if library is None:

@@ -212,13 +212,13 @@ class BioNetwork:
 
     def _load_mechanisms(self) -> None:
         mech_dir = self.circuit.components.get("mechanisms_dir")
-        if self.use_coreneuron or coreneuron.library_loaded():   # NEURON's side must load CoreNEURON's build too
+        if self.use_coreneuron:          # both engines load the build of nrnivmodl -coreneuron
             coreneuron.load_mechanisms(self, Path(mech_dir) if mech_dir is not None else None)
         elif mech_dir is not None and Path(mech_dir).is_dir() and mechanisms.find_mod_files(mech_dir):
             mechanisms.load_mechanisms(mech_dir)
         elif mech_dir is not None:
-            log.warning("components.mechanisms_dir %s has no .mod files; using NEURON's built-in mechanisms "
-                        "and bmtk_like's bundled Allen set", mech_dir)
+            log.warning("components.mechanisms_dir %s has no .mod files; only NEURON's built-in mechanisms "
+                        "are available", mech_dir)
         needed = {m.description: m.mechanisms for m in self.models.values() if m.mechanisms}
         mechanisms.ensure_mechanisms(needed, Path(mech_dir) if mech_dir is not None else None)
 

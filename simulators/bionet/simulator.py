@@ -147,20 +147,32 @@ class BioSimulator:
     def _psolve_blocks(self, pc) -> None:
         """``pc.psolve`` to tstop in blocks, draining the recorders after each.
 
-        NEURON: blocks of ``run.nsteps_block`` steps. CoreNEURON copies the whole model over at every
-        psolve, so it runs in one block unless the recorded values would exceed MAX_RECORDED_VALUES.
+        NEURON: blocks of ``run.nsteps_block`` steps (100 blocks when a progress bar shows).
+        CoreNEURON copies the whole model over at every psolve, so it runs in one block, without our
+        progress bar, unless the recorded values would exceed MAX_RECORDED_VALUES.
         """
+        from simulators.core.progress import progress_bar, progress_enabled
         nsteps = int(round(self.tstop / self.dt))
         recorded = sum(report.n_values for report in self.reports)
-        block = nsteps if self.net.use_coreneuron else self.nsteps_block
+        core = self.net.use_coreneuron
+        block = nsteps if core else self.nsteps_block
         if recorded:
             block = max(1, min(block, MAX_RECORDED_VALUES // recorded))
+        bar = progress_bar(nsteps * self.dt, "NEURON", enabled=progress_enabled() and self.net.rank == 0
+                           and not core)
+        if bar is not None:
+            block = max(1, min(block, nsteps // 100))
         done = 0
         while done < nsteps:
-            done = min(nsteps, done + block)
-            pc.psolve(done * self.dt)
+            step_to = min(nsteps, done + block)
+            pc.psolve(step_to * self.dt)
             for report in self.reports:
                 report.drain()
+            if bar is not None:
+                bar.update((step_to - done) * self.dt)
+            done = step_to
+        if bar is not None:
+            bar.close()
 
     def _write_spikes(self, spikes) -> dict:
         files = {}
