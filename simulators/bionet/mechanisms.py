@@ -77,19 +77,21 @@ def _library_in(build_dir: Path) -> Path | None:
     return None
 
 
-_ERROR_LINE = re.compile(r"(?:^|/)(\w+)\.(?:cpp|c|mod)[:\"].*\berror\b", re.IGNORECASE)
+_ERROR_LINE = re.compile(r"(?:(?:^|/)(\w+)\.(?:cpp|c|mod)[:\"].*\berror\b|\berror\b.* in file (\w+)\.mod)",
+                         re.IGNORECASE)
 
 
 def _failure_message(command: str, folder: Path, mods: list[Path], output: str) -> str:
-    """The compiler's failure in a few lines: which .mod files failed, and their first error lines."""
-    errors = [line.strip() for line in output.splitlines() if _ERROR_LINE.search(line)]
+    """The compiler's failure: which .mod files failed and their error lines (else the output's tail)."""
+    found = [(line.strip(), m.group(1) or m.group(2)) for line in output.splitlines()
+             if (m := _ERROR_LINE.search(line))]
     stems = {p.stem: p.name for p in mods}
-    failed = sorted({stems[m.group(1)] for line in errors if (m := _ERROR_LINE.search(line)) and m.group(1) in stems})
-    detail = "\n".join(errors[:6]) if errors else output.strip()[-3000:]
-    which = f"cannot compile {', '.join(failed)}" if failed else f"failed on {[p.name for p in mods]}"
+    failed = sorted({stems[stem] for _, stem in found if stem in stems})
+    detail = "\n".join(line for line, _ in found[:6]) if found else output.strip()[-3000:]
     hint = ("; NEURON itself compiles these files, so run this circuit without --coreneuron (run.coreneuron false) "
             "or give CoreNEURON-compatible versions of them" if "-coreneuron" in command else "")
-    return f"{command} {which} (mechanisms of {folder}){hint}:\n{detail}"
+    return (f"{command} failed to compile the mechanisms in {folder}"
+            f"{' (' + ', '.join(failed) + ')' if failed else ''}{hint}:\n{detail}")
 
 
 def compile_mechanisms(folder: str | os.PathLike, mod_files: list[Path] | None = None,

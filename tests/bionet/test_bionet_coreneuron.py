@@ -145,7 +145,8 @@ def test_a_mechanism_coreneuron_cannot_compile_is_named(tmp_path):
                            components={"mechanisms_dir": str(mods), "biophysical_neuron_models_dir": str(models)})
     proc = _cli(config, "--coreneuron")
     assert proc.returncode == 2, proc.stderr[-2000:]
-    assert "nrnivmodl -coreneuron . cannot compile NaV.mod" in proc.stderr
+    assert "nrnivmodl -coreneuron . failed to compile the mechanisms in" in proc.stderr
+    assert "(NaV.mod)" in proc.stderr and "redefinition of" in proc.stderr
     assert "without --coreneuron" in proc.stderr
 
 
