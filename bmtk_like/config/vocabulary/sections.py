@@ -190,7 +190,7 @@ POPNET_SECTION = keys(
     Key("units", "string", "unit system of the population JSONs: \"SI\" or \"ms_mV\"",
         origin=OURS, acts=POPNET),
     Key("default_delay", "number", "delay of connections without one", "ms", origin=OURS, acts=POPNET),
-    Key("jump_tol", "number", "solver tolerance on voltage jumps", default=1e-9, origin=OURS, acts=POPNET),
+    Key("jump_tol", "number", "neglected Poisson tail of the jumps per internal step", default=1e-7, origin=OURS, acts=POPNET),
     Key("max_substep", "number", "longest internal step of the density solver (run.dt is the reporting "
         "interval); default chosen from the grid, 0.1-0.5", "ms", origin=OURS, acts=POPNET),
     Key("refine", "boolean", "refine each voltage grid for its jump sizes", default=True, origin=OURS,
