@@ -19,6 +19,7 @@ import numpy as np
 
 from bmtk_like.config.stimuli import is_gid_list
 from bmtk_like.errors import BmtkLikeError
+from bmtk_like.sonata.columns import is_missing
 from bmtk_like.sonata import EdgePopulation, NodePopulation, read_edges, read_index, read_nodes
 
 
@@ -259,7 +260,7 @@ def _type_values(types, column: str) -> dict:
         return {}
     values = types[column]
     return {int(t): str(v).strip() for t, v in values.items()
-            if isinstance(v, str) and v.strip() and v.strip().upper() not in ("NONE", "NULL")}
+            if isinstance(v, str) and not is_missing(v)}
 
 
 def check_component_files(config, nodes: dict, edges: dict) -> list[Finding]:

@@ -85,9 +85,8 @@ class CellModel:
 
 
 def _component(components: dict, key: str, who: str) -> Path:
-    if key not in components:
-        raise SimulationError(f"{who} needs components.{key} in the config (where its files live); add it")
-    return Path(components[key])
+    from simulators.core.params import component_dir
+    return component_dir(components, key, who)
 
 
 def _load_json(folder: Path, name: str, who: str) -> dict:

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from bmtk_like.errors import SimulationError
+from bmtk_like.sonata.columns import MODEL_COLUMNS
 from simulators.bionet import mechanisms, parallel
 from simulators.bionet.cells import Cell, CellModel, build_cell, resolve_model
 from simulators.bionet.synapses import make_synapses, plan_edges
@@ -25,8 +26,6 @@ log = logging.getLogger("bmtk_like.simulation")
 
 
 _live_network: "weakref.ref[BioNetwork] | None" = None
-MODEL_COLUMNS = ("model_type", "model_template", "model_processing", "morphology", "dynamics_params")
-"""Node columns that choose a cell model; any of them may be per node (h5) instead of per node type."""
 
 
 def prepare_environment(cfg) -> None:

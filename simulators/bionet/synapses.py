@@ -85,10 +85,10 @@ def synapse_model(edge_type_row: dict, components: dict, who: str) -> SynapseMod
     name = optional_text(edge_type_row.get("dynamics_params"))
     params: dict = {}
     if name is not None:
-        if "synaptic_models_dir" not in components:
-            raise SimulationError(f"{who} needs components.synaptic_models_dir for its dynamics_params {name}")
+        from simulators.core.params import component_dir
+        folder = component_dir(components, "synaptic_models_dir", f"{who} (dynamics_params {name})")
         try:
-            params = load_params_json(components["synaptic_models_dir"], name)
+            params = load_params_json(folder, name)
         except Exception as exc:
             raise SimulationError(f"{who}: {exc}") from None
     sign = float(params.get("sign", 1.0))

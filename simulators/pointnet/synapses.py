@@ -18,6 +18,7 @@ from typing import Any, Callable, Mapping
 import numpy as np
 
 from bmtk_like.errors import ConfigError, SimulationError
+from bmtk_like.sonata.columns import is_missing
 from simulators.core import load_params_json, split_template
 from simulators.pointnet.ids import NestIdMap
 
@@ -79,9 +80,7 @@ def _type_value(edges: Any, type_id: int, column: str) -> Any:
     if column not in edges.edge_types.columns:
         return None
     value = edges.edge_types.loc[type_id, column]
-    if value is None or (isinstance(value, float) and np.isnan(value)):
-        return None
-    return value
+    return None if is_missing(value) else value
 
 
 def _delays(batch: EdgeBatch, dt: float) -> np.ndarray:
