@@ -15,7 +15,8 @@ from bmtk_like.errors import BmtkLikeError
 
 def _cmd_validate(args: argparse.Namespace) -> int:
     from bmtk_like.validate import validate
-    findings = validate(args.paths)
+    from simulators.core.registry import known_backends
+    findings = validate(args.paths, simulators=known_backends())
     for finding in findings:
         print(finding)
     errors = [f for f in findings if f.severity == "error"]

@@ -12,7 +12,7 @@ import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Mapping
 
 import h5py
 import numpy as np
@@ -45,8 +45,14 @@ def _types_path(types_file, h5_file, kind: str) -> Path:
     return Path(types_file) if types_file else _types_file_for(Path(h5_file), kind)
 
 
-def validate(paths: Iterable[str | os.PathLike]) -> list[Finding]:
-    """Validate configs (``*.json``) and/or SONATA ``*_nodes.h5``/``*_edges.h5`` files."""
+def validate(paths: Iterable[str | os.PathLike],
+             simulators: Mapping[str, Iterable[str]] | None = None) -> list[Finding]:
+    """Validate configs (``*.json``) and/or SONATA ``*_nodes.h5``/``*_edges.h5`` files.
+
+    ``simulators`` (canonical backend name -> accepted names, as ``simulators.core.known_backends()``
+    gives; the CLI passes it) lets ``target_simulator`` be checked; without it that key is not checked
+    (the contract imports no backend).
+    """
     findings: list[Finding] = []
     node_files: list[tuple[Path, Path]] = []
     edge_files: list[tuple[Path, Path]] = []
@@ -69,7 +75,7 @@ def validate(paths: Iterable[str | os.PathLike]) -> list[Finding]:
             references += [(str(path), f"reports.{name}.cells", spec.cells)
                            for name, spec in config.reports.items()
                            if spec.cells is not None and not is_gid_list(spec.cells)]
-            findings += _check_target_simulator(config, path)
+            findings += _check_target_simulator(config, path, simulators)
             component_checks.append(config)
         elif path.name.endswith("_nodes.h5"):
             node_files.append((path, _types_file_for(path, "node")))
@@ -215,10 +221,7 @@ def _expand_ranges(starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
 def _check_node_sets(node_sets: dict, nodes: dict[str, NodePopulation],
                      references: list[tuple[str, str, object]] = ()) -> list[Finding]:
     """Every node set, and every input's ``node_set`` and report's ``cells``, resolves to nodes."""
-    try:
-        from simulators.core.node_sets import NodeSetResolver
-    except ImportError:  # the simulators package is not installed beside bmtk_like
-        return []
+    from bmtk_like.node_sets import NodeSetResolver
     resolver = NodeSetResolver(nodes, node_sets)
     checks = [(f"node_sets.{name}", name) for name in node_sets]
     checks += [(f"{source}: {key}", spec) for source, key, spec in references]
@@ -233,19 +236,18 @@ def _check_node_sets(node_sets: dict, nodes: dict[str, NodePopulation],
     return findings
 
 
-def _check_target_simulator(config, path: Path) -> list[Finding]:
-    """``target_simulator``, when given, names a known backend."""
-    if not config.target_simulator:
+def _check_target_simulator(config, path: Path, simulators: Mapping[str, Iterable[str]] | None) -> list[Finding]:
+    """``target_simulator``, when given, names one of ``simulators`` (canonical name -> its names)."""
+    if not config.target_simulator or simulators is None:
         return []
-    try:
-        from simulators.core.registry import canonical_name
-    except ImportError:  # the simulators package is not installed beside bmtk_like
+    wanted = str(config.target_simulator).strip().lower()
+    names = {name: [str(a) for a in aliases] for name, aliases in simulators.items()}
+    if any(wanted == n.lower() or wanted in (a.lower() for a in aliases) for n, aliases in names.items()):
         return []
-    try:
-        canonical_name(config.target_simulator)
-    except BmtkLikeError as exc:
-        return [Finding("error", f"{path}: target_simulator", str(exc))]
-    return []
+    known = ", ".join(f"{n} (aliases: {', '.join(a)})" for n, a in names.items())
+    return [Finding("error", f"{path}: target_simulator",
+                    f"unknown simulator '{config.target_simulator}'; known simulators are: {known}. "
+                    "Set target_simulator in the config to one of these.")]
 
 
 #: model_type -> the components folder its node types' dynamics_params live in.

@@ -25,22 +25,10 @@ from typing import Any
 # NEURON prints "no DISPLAY environment variable" on every import without a screen; we never use its GUI.
 os.environ.setdefault("NEURON_MODULE_OPTIONS", "-nogui")
 
-from simulators.bionet.weights import add_weight_function, synaptic_weight
+from bmtk_like.config import SimulationConfig as Config  # noqa: E402
+from simulators.bionet import nrn  # noqa: E402  (BMTK run scripts end with bionet.nrn.quit_execution())
+from simulators.bionet.network import BioNetwork  # noqa: E402
+from simulators.bionet.simulator import BioSimulator, run_config  # noqa: E402
+from simulators.bionet.weights import add_weight_function, synaptic_weight  # noqa: E402
 
 __all__ = ["BioNetwork", "BioSimulator", "Config", "add_weight_function", "nrn", "run_config", "synaptic_weight"]
-
-
-def __getattr__(name: str) -> Any:
-    if name == "Config":
-        from bmtk_like.config import SimulationConfig
-        return SimulationConfig
-    if name == "BioNetwork":
-        from simulators.bionet.network import BioNetwork
-        return BioNetwork
-    if name == "nrn":                  # BMTK run scripts end with bionet.nrn.quit_execution()
-        import importlib
-        return importlib.import_module("simulators.bionet.nrn")
-    if name in ("BioSimulator", "run_config"):
-        from simulators.bionet import simulator
-        return getattr(simulator, name)
-    raise AttributeError(f"module 'simulators.bionet' has no attribute '{name}'")

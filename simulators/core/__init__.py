@@ -3,6 +3,7 @@ component parameter files, level translation, the backend registry and results.
 
 Importing this package never imports NEST, NEURON or MPI.
 """
+from bmtk_like.node_sets import NodeSetResolver
 from simulators.core import registry
 from simulators.core.circuit import Circuit
 from simulators.core.inputs import (CurrentClamp, Inputs, PoissonInput, SpikeInput, collect_inputs,
@@ -10,7 +11,6 @@ from simulators.core.inputs import (CurrentClamp, Inputs, PoissonInput, SpikeInp
 from simulators.core.levels import (DEFAULT_POPULATION_KEY, POINT_DYNAMICS_PARAMS, POINT_MODEL_TEMPLATE,
                                     PointModel, iter_point_models, normalize_model_type,
                                     point_model_for_type, population_groups, split_template)
-from simulators.core.node_sets import NodeSetResolver
 from simulators.core.output import (close_logging, known_outputs, prepare_output_dir, report_file,
                                     setup_logging)
 from simulators.core.params import clear_params_cache, component_dir, load_params_json

@@ -7,8 +7,8 @@ from typing import Any, Mapping
 import numpy as np
 
 from bmtk_like.errors import ConfigError, SonataError
+from bmtk_like.node_sets import NodeSetResolver
 from simulators.core.levels import node_model_types
-from simulators.core.node_sets import NodeSetResolver
 from simulators.core.params import component_dir
 
 
