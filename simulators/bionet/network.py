@@ -28,21 +28,6 @@ log = logging.getLogger("bmtk_like.simulation")
 _live_network: "weakref.ref[BioNetwork] | None" = None
 
 
-def prepare_environment(cfg) -> None:
-    """Create/clean the output folder (rank 0, by the config's overwrite policy) and open the run log."""
-    from simulators.core import prepare_output_dir, setup_logging
-    if getattr(cfg, "_bionet_prepared", False) or getattr(cfg, "output", None) is None:
-        return
-    if parallel.is_root():
-        prepare_output_dir(cfg)
-        setup_logging(cfg)
-    parallel.barrier()
-    try:
-        cfg._bionet_prepared = True
-    except AttributeError:   # a frozen config: preparing twice only re-cleans our own files
-        pass
-
-
 def _set_initial_states(cells: list) -> None:
     for cell in cells:
         for key, value in cell.initial_state.items():
@@ -85,14 +70,13 @@ class BioNetwork:
 
     @classmethod
     def from_config(cls, cfg, dL: float | None = None, spike_threshold: float | None = None) -> "BioNetwork":
-        """Prepare the output folder and log (once per config), load the circuit; nothing is built yet.
+        """Load the circuit; nothing is built or written yet (``BioSimulator.from_config`` prepares the
+        output folder and log, then builds).
 
         ``dL`` (µm) and ``spike_threshold`` (mV) override the config's run section.
         """
         from simulators.core import Circuit
-        circuit = Circuit.from_config(cfg)      # a circuit that cannot be read leaves old outputs alone
-        prepare_environment(cfg)
-        return cls(circuit, cfg, dL, spike_threshold)
+        return cls(Circuit.from_config(cfg), cfg, dL, spike_threshold)
 
     # ---- queries --------------------------------------------------------------------------
     def is_local(self, population: str, node_ids: np.ndarray) -> np.ndarray:
