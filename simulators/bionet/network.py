@@ -179,7 +179,7 @@ class BioNetwork:
                 row = pop.type_row(type_id)
                 row.update({c: pop.column(c)[node] for c in per_node})
                 row["model_type"] = model_types[node]
-                who = f"node type {type_id} of population {name}" + \
+                who = f"node type {type_id} of population '{name}'" + \
                     (f" ({', '.join(f'{c}={row[c]}' for c in per_node)})" if per_node else "")
                 model = resolve_model(row, comps, self.dL, who)
                 self.models[(name, str(uniq[k]))] = model

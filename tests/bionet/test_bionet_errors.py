@@ -27,7 +27,7 @@ def test_missing_mechanism_names_node_type_mechanism_and_folder(tmp_path):
     mods.mkdir()
     config = write_circuit(tmp_path, [dict(SCNN1A, dynamics_params="fancy.json")],
                            components={"biophysical_neuron_models_dir": str(models), "mechanisms_dir": str(mods)})
-    with pytest.raises(SimulationError, match=r"node type 100 of population net needs the NEURON mechanism\(s\) "
+    with pytest.raises(SimulationError, match=r"node type 100 of population 'net' needs the NEURON mechanism\(s\) "
                                               r"\['Kfancy'\].*mechanisms_dir = .*mods"):
         run(config)
 
@@ -42,7 +42,7 @@ def test_hoc_template_with_a_missing_mechanism_names_node_type_mechanism_and_fol
                                         "soma { insert hh insert Kfancy } }\nendtemplate MissCell\n")
     hoc = dict(node_type_id=120, model_type="biophysical", model_template="hoc:MissCell")
     config = write_circuit(tmp_path, [hoc], components={"templates_dir": str(templates), "mechanisms_dir": str(mods)})
-    with pytest.raises(SimulationError, match=r"node type 120 of population net needs the NEURON mechanism\(s\) "
+    with pytest.raises(SimulationError, match=r"node type 120 of population 'net' needs the NEURON mechanism\(s\) "
                                               r"\['Kfancy'\].*mechanisms_dir = .*mods"):
         run(config)
 
@@ -91,7 +91,7 @@ def test_random_placement_needs_target_sections(tmp_path, allen_mechanisms):
 
 def test_unknown_model_template_lists_what_runs(tmp_path):
     config = write_circuit(tmp_path, [dict(SCNN1A, model_template="foo:Bar")])
-    with pytest.raises(SimulationError, match=r"node type 100 of population net: unknown model_template 'foo:Bar'"):
+    with pytest.raises(SimulationError, match=r"node type 100 of population 'net': unknown model_template 'foo:Bar'"):
         run(config)
 
 
