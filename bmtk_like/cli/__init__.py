@@ -25,6 +25,7 @@ SUBCOMMANDS: dict[str, str] = {
     "run": "run",
     "raster": "raster",
     "doctor": "doctor",
+    "reduce": "reduce",
 }
 
 

@@ -85,6 +85,8 @@ class PopSimulator:
         from simulators.core.output import LOGGER_NAME
         logger = logging.getLogger(LOGGER_NAME)
         net, cfg = self.network, self.cfg
+        for note in getattr(net, "notes", ()):
+            logger.warning("popnet: %s", note)
         logger.info("popnet: %d populations (%d voltage bins in all), %d external, %d connections, dt=%g ms",
                     len(net.populations), self.solver.n_cells, len(net.externals), len(net.connections),
                     self.solver.dt)
