@@ -154,11 +154,9 @@ class BioNetwork:
 
     def _resolve_models(self) -> None:
         """One CellModel per distinct (node type, per-node model columns) combination of every population."""
-        from bmtk_like.sonata import normalize_model_type
         comps = {k: Path(v) for k, v in self.circuit.components.items()}
         for name, pop in self.circuit.nodes.items():
-            raw, inverse = np.unique(pop.column("model_type").astype(str), return_inverse=True)
-            model_types = np.array([normalize_model_type(t) for t in raw])[inverse.reshape(-1)]
+            model_types = self.circuit.model_types(name)      # the level decisions live in simulators/core/levels.py
             self._artificial[name] = np.zeros(pop.size, dtype=bool)
             self._translated[name] = np.zeros(pop.size, dtype=bool)
             self._weight_per_unit[name] = np.ones(pop.size)

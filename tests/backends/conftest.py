@@ -9,12 +9,7 @@ import importlib
 
 import pytest
 
-from circuit import write_circuit
-
-#: canonical name -> (package under simulators, network class, simulator class, engine module or None)
-SURFACE = {"NEST": ("pointnet", "PointNetwork", "PointSimulator", "nest"),
-           "NEURON": ("bionet", "BioNetwork", "BioSimulator", "neuron"),
-           "popnet": ("popnet", "PopNetwork", "PopSimulator", None)}
+from backend_circuit import SURFACE, write_circuit
 
 BACKENDS = [pytest.param("NEST", marks=pytest.mark.nest, id="NEST"),
             pytest.param("NEURON", marks=pytest.mark.neuron, id="NEURON"),

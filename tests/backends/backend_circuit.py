@@ -13,6 +13,11 @@ LIF = {"C_m": 250.0, "tau_m": 20.0, "t_ref": 2.0, "E_L": -70.0, "V_th": -50.0, "
 N_CELLS, N_FIBRES = 8, 10
 TSTOP, DT = 100.0, 0.1
 
+#: canonical name -> (package under simulators, network class, simulator class, engine module or None)
+SURFACE = {"NEST": ("pointnet", "PointNetwork", "PointSimulator", "nest"),
+           "NEURON": ("bionet", "BioNetwork", "BioSimulator", "neuron"),
+           "popnet": ("popnet", "PopNetwork", "PopSimulator", None)}
+
 
 def write_circuit(folder: Path, **config_changes) -> Path:
     """Write the circuit and ``config.json`` in ``folder``; ``config_changes`` replace top-level config

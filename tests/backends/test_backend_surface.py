@@ -11,8 +11,7 @@ from bmtk_like.config import SimulationConfig
 from bmtk_like.errors import SimulationError
 from simulators.core import SimulationResult, canonical_name
 
-from circuit import N_CELLS
-from conftest import SURFACE
+from backend_circuit import N_CELLS, SURFACE
 
 #: Files each level writes (SimulationResult.files keys) for the shared circuit's config.
 SPIKING_FILES = {"spikes_h5": "spikes.h5", "spikes_csv": "spikes.csv", "log": "log.txt"}

@@ -9,7 +9,7 @@ import pytest
 import simulators
 from bmtk_like.errors import ConfigError
 
-from conftest import SURFACE
+from backend_circuit import SURFACE
 
 
 def _edit(path, change):

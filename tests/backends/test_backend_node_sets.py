@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from conftest import SURFACE
+from backend_circuit import SURFACE
 
 
 def test_operators_in_the_config_select_the_same_nodes(backend, package, circuit_config):
