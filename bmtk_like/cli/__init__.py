@@ -21,8 +21,11 @@ from bmtk_like.errors import BmtkLikeError
 
 #: subcommand name -> module under bmtk_like.cli (the one place a subcommand is registered)
 SUBCOMMANDS: dict[str, str] = {
+    "init": "init_env",
     "validate": "validate",
     "run": "run",
+    "plot": "plot",
+    "compare": "compare",
     "raster": "raster",
     "doctor": "doctor",
     "reduce": "reduce",
