@@ -21,6 +21,7 @@ from bmtk_like.sonata.columns import MODEL_COLUMNS
 from simulators.bionet import mechanisms, parallel
 from simulators.bionet.cells import Cell, CellModel, build_cell, resolve_model
 from simulators.bionet.synapses import make_synapses, plan_edges
+from simulators.bionet.weights import network_weight_functions
 
 log = logging.getLogger("bmtk_like.simulation")
 
@@ -67,6 +68,7 @@ class BioNetwork:
         self.n_synapses = self.n_netcons = 0
         self.built = False
         self.timings: dict[str, float] = {}
+        self.weight_functions = network_weight_functions()
 
     @classmethod
     def from_config(cls, cfg, dL: float | None = None, spike_threshold: float | None = None) -> "BioNetwork":
@@ -77,6 +79,12 @@ class BioNetwork:
         """
         from simulators.core import Circuit
         return cls(Circuit.from_config(cfg), cfg, dL, spike_threshold)
+
+    def add_weight_function(self, function, name: str | None = None, vectorized: bool = True,
+                            overwrite: bool = True) -> None:
+        """Register a weight function on this network only (contract: ``simulators/core/weights.py``;
+        ``function(batch)`` returns one weight per synapse, µS); call before the network is built."""
+        self.weight_functions.add(function, name, vectorized=vectorized, overwrite=overwrite)
 
     # ---- queries --------------------------------------------------------------------------
     def is_local(self, population: str, node_ids: np.ndarray) -> np.ndarray:

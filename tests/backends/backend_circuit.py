@@ -19,9 +19,10 @@ SURFACE = {"NEST": ("pointnet", "PointNetwork", "PointSimulator", "nest"),
            "popnet": ("popnet", "PopNetwork", "PopSimulator", None)}
 
 
-def write_circuit(folder: Path, **config_changes) -> Path:
-    """Write the circuit and ``config.json`` in ``folder``; ``config_changes`` replace top-level config
-    sections (``None`` removes one). Returns the config path."""
+def write_circuit(folder: Path, syn_weight: float = 2.0, edge_type: dict | None = None, **config_changes) -> Path:
+    """Write the circuit and ``config.json`` in ``folder``: every fibre-to-cell edge has ``syn_weight`` (mV)
+    and the edge type ``edge_type``'s extra columns; ``config_changes`` replace top-level config sections
+    (``None`` removes one). Returns the config path."""
     from bmtk_like.sonata import write_edges, write_nodes, write_types_csv
 
     folder.mkdir(parents=True, exist_ok=True)
@@ -41,10 +42,10 @@ def write_circuit(folder: Path, **config_changes) -> Path:
     src = np.repeat(np.arange(N_FIBRES), N_CELLS)
     trg = np.tile(np.arange(N_CELLS), N_FIBRES)
     write_edges(folder / "ext_edges.h5", "ext_to_net", "ext", "net", src, trg, np.full(src.size, 200),
-                {"syn_weight": np.full(src.size, 2.0), "delay": np.full(src.size, 1.0)},
+                {"syn_weight": np.full(src.size, float(syn_weight)), "delay": np.full(src.size, 1.0)},
                 n_source_nodes=N_FIBRES, n_target_nodes=N_CELLS)
     write_types_csv(folder / "ext_edge_types.csv", [dict(edge_type_id=200, model_template="static_synapse",
-                                                         dynamics_params="static.json")], "edge_type_id")
+                                                         dynamics_params="static.json", **(edge_type or {}))], "edge_type_id")
     config = {
         "run": {"tstop": TSTOP, "dt": DT, "popnet_units": "ms_mV"},
         "target_simulator": "NEST",

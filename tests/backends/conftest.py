@@ -33,8 +33,8 @@ def package(backend):
 
 @pytest.fixture
 def circuit_config(tmp_path, backend):
-    """``write(**config_changes) -> config path`` of the shared small circuit, in a fresh folder, with
+    """``write(folder='circuit', **write_circuit_arguments) -> config path`` of the shared small circuit, in a fresh folder, with
     ``target_simulator`` the backend under test (so outputs go to the config's own output_dir)."""
-    def write(**changes):
-        return write_circuit(tmp_path / "circuit", **{"target_simulator": backend, **changes})
+    def write(folder: str = "circuit", **changes):
+        return write_circuit(tmp_path / folder, **{"target_simulator": backend, **changes})
     return write
