@@ -12,8 +12,9 @@ and MPI is started only when the process was launched by mpirun (``mpirun -n 4 p
 are dealt to ranks round robin, rank 0 writes the same files a serial run writes).
 
 Weight functions named in edge types' ``weight_function`` column are registered with
-``add_weight_function(func, name)`` (vectorised: dicts of arrays in, one weight per edge out) or BMTK's
-per-edge ``@synaptic_weight`` decorator. Mechanisms come from NEURON's built-ins and the config's
+``add_weight_function(func, name)`` (for every network; ``func(batch)`` returns one weight per synapse,
+see ``simulators/core/weights.py``), ``BioNetwork.add_weight_function`` (one network) or BMTK's per-edge
+``@synaptic_weight`` decorator. Mechanisms come from NEURON's built-ins and the config's
 ``components.mechanisms_dir`` (as in BMTK), whose .mod files are compiled automatically into
 ``$BMTK_LIKE_CACHE`` (default ``~/.cache/bmtk_like``); mechanisms identical to loaded ones are reused.
 """
