@@ -31,6 +31,7 @@ from typing import Any, Optional
 import numpy as np
 
 from bmtk_like.errors import ModelTranslationError
+from bmtk_like.input_checks import check_population_template
 from bmtk_like.sonata.columns import is_missing
 from simulators.core.levels import DEFAULT_POPULATION_KEY, node_model_types, point_model_for_type
 from simulators.core.params import load_params_json
@@ -72,6 +73,7 @@ def _label(row: dict, fallback: str) -> str:
 def _population_group(circuit: Any, pop: str, ntid: int, ids: np.ndarray, row: dict,
                       units_override: Optional[str]) -> Group:
     where = f"node type {ntid} of population '{pop}'"
+    check_population_template(row.get("model_template"), f"{where} ({circuit.nodes[pop].types_file})")
     fname = row.get("dynamics_params")
     if is_missing(fname):
         raise ModelTranslationError(f"{where} has model_type 'population' but no dynamics_params; "

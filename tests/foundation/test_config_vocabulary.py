@@ -14,7 +14,7 @@ import pytest
 from bmtk_like.config import KNOWN_INPUT_MODULES, VOCABULARY, load_config
 from bmtk_like.config.vocabulary import markdown
 from bmtk_like.config.vocabulary.lint import check_config
-from bmtk_like.errors import ConfigError, ConfigWarning
+from bmtk_like.errors import BmtkLikeError, ConfigError, ConfigWarning
 from bmtk_like.validate import validate
 
 REPO = Path(__file__).resolve().parents[2]
@@ -74,13 +74,41 @@ def test_fixture_config_has_no_unknown_key(path):
         assert cfg.notices == ()
 
 
+#: Fixture configs the loader accepts but whose target backend refuses a module at run time.
+RUN_REFUSES = {"bio_advanced_stimuli/config.simulation_xstim.json": "inputs.Extracellular_Stim"}
+
+
 @needs_fixtures
 @pytest.mark.parametrize("path", CONFIGS, ids=lambda p: str(p.relative_to(FIXTURES)))
 def test_validate_verdict_is_the_loaders(path):
+    """validate errors exactly when the loader refuses the config, or (RUN_REFUSES) when the
+    target backend would stop at a module it does not run."""
     cfg, error, _ = _load(path)
     findings = validate([path])
     errors = [f for f in findings if f.severity == "error"]
-    assert bool(errors) == (cfg is None), (error, [str(f) for f in errors])
+    refused = RUN_REFUSES.get(str(path.relative_to(FIXTURES)))
+    assert bool(errors) == (cfg is None or refused is not None), (error, [str(f) for f in errors])
+    if refused:
+        assert [f.where.split(": ")[-1] for f in errors] == [refused]
+
+
+@pytest.mark.nest
+def test_a_module_the_backend_does_not_run_fails_validate_and_run_alike(point_copy):
+    """pop_rates drives popnet only: validate says so for a NEST config, and the NEST run
+    stops with the same verdict."""
+    pytest.importorskip("nest")
+    import simulators
+    rates = point_copy / "rates.csv"
+    rates.write_text("gid firing_rate\n100 10.0\n")
+    path = _edit(point_copy / "config.simulation.json", lambda d: (
+        d["run"].update(tstop=20.0), d.pop("reports"),
+        d["inputs"].update(ext={"module": "pop_rates", "input_type": "csv",
+                                "rates": str(rates), "node_set": "thalamus"})))
+    errors = [f for f in validate([path]) if f.severity == "error"]
+    assert [f.where.split(": ")[-1] for f in errors] == ["inputs.ext"]
+    assert "runs on popnet, not on NEST" in errors[0].message
+    with pytest.raises(BmtkLikeError, match=r"input 'ext': module 'pop_rates'"):
+        simulators.run(path)
 
 
 @pytest.fixture
@@ -214,3 +242,13 @@ def test_inputs_without_node_set_take_bmtks_default(point_copy):
         "module": "sonata", "input_type": "spikes", "input_file": "inputs/thalamus_spikes.h5"}))
     with pytest.raises(ConfigError, match=r"input 'inputs\.spikes' has no 'node_set'"):
         load_config(path)
+
+
+def test_input_type_is_checked_where_bmtk_dispatches_on_it():
+    data = {"inputs": {"lgn": {"module": "sonata", "input_type": "spike", "node_set": "lgn",
+                               "input_file": "s.h5"},
+                       "stim": {"module": "xstim", "input_type": "lfp", "positions_file": "p.csv",
+                                "waveform": {"shape": "sin", "del": 1.0, "dur": 2.0, "amp": 0.1,
+                                             "freq": 10.0}}}}
+    (notice,) = check_config(data, lambda section, name=None: "sim.json")
+    assert notice.key == "inputs.lgn.input_type" and notice.suggestion == "spikes"

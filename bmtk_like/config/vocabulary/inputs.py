@@ -203,11 +203,11 @@ _FILTERNET = "bmtk FilterNet (LGN) input; no bmtk_like backend runs FilterNet"
 
 MODULES = {m.name: m for m in (
     Module("sonata", "input", "spike trains from a SONATA spikes file", SPIKE_FILE_KEYS,
-           ("spikes",), aliases=("h5", "hdf5")),
+           ("spikes",), aliases=("h5", "hdf5"), input_type_checked=True),
     Module("csv", "input", "spike trains from a CSV table (timestamps, node_ids[, population])",
-           SPIKE_FILE_KEYS, ("spikes",)),
+           SPIKE_FILE_KEYS, ("spikes",), input_type_checked=True),
     Module("nwb", "input", "spike trains from an NWB file", SPIKE_FILE_KEYS, ("spikes",),
-           runs_on=_NO_BACKEND),
+           runs_on=_NO_BACKEND, input_type_checked=True),
     Module("spikes", "input", "bmtk_like: spike trains from a SONATA or CSV file (by suffix)",
            SPIKE_FILE_KEYS, ("spikes",), origin=OURS),
     Module("function", "input", "bmtk: spikes from a Python function (scripts only)",
@@ -217,7 +217,7 @@ MODULES = {m.name: m for m in (
            POISSON_KEYS, ("spikes",), aliases=("poisson_spikes",), origin=OURS),
     Module("IClamp", "input", "current steps (or a CSV/NWB waveform) injected into cells",
            IC_KEYS, ("current_clamp", "csv", "file", "nwb", "allen"), runs_on=(NEURON, NEST),
-           node_set_default="all"),
+           node_set_default="all", input_type_checked=True),
     Module("SEClamp", "input", "a single-electrode voltage clamp (NEURON)", SE_KEYS,
            ("voltage_clamp",), runs_on=(NEURON,), node_set_default="all"),
     Module("pop_rates", "input", "firing rates of virtual populations (popnet)",

@@ -100,6 +100,14 @@ def _module_entries(data: dict, section: str, source_of: SourceOf, common: Mappi
             return (f"'{key}' is a key of module {', '.join(owners[:3])}, not "
                     f"{module.name}") if owners else ""
         _walk(entry, table, f"{section}.{name}", source_of(section, name), found, elsewhere)
+        kind = entry.get("input_type")
+        if module.input_type_checked and isinstance(kind, str) and kind not in module.input_types:
+            guess = closest(kind, module.input_types)
+            hint = f" (did you mean '{guess}'?)" if guess else ""
+            found.append(ConfigNotice(source_of(section, name), f"{section}.{name}.input_type",
+                f"'{section}.{name}.input_type' is '{kind}'{hint}; module {module.name} takes "
+                f"{', '.join(repr(t) for t in module.input_types)} (bmtk refuses other values)",
+                guess))
 
 
 def unknown_keys(data: Mapping[str, Any], source_of: SourceOf) -> list[ConfigNotice]:

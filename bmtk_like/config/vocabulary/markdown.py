@@ -78,7 +78,9 @@ def _module(module: Module, section: str) -> list[str]:
     names = ", ".join(f"`{n}`" for n in (module.name, *module.aliases))
     facts = [f"Spellings: {names}."]
     if module.input_types:
-        facts.append("`input_type`: " + ", ".join(f"`{t}`" for t in module.input_types) + ".")
+        facts.append("`input_type`: " + ", ".join(f"`{t}`" for t in module.input_types)
+                     + (" (others are warned about)." if module.input_type_checked
+                        else " (as bmtk's examples write it; not checked)."))
     runs = ", ".join(module.runs_on) if module.runs_on else f"{IGNORED}: no bmtk_like backend"
     facts.append(f"Runs on: {runs}.")
     if section == "inputs":

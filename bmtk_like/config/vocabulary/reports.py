@@ -104,8 +104,7 @@ _NONE: tuple[str, ...] = ()
 
 MODULES = {m.name: m for m in (
     Module("membrane_report", "report", "membrane variables of cells over time (compartment "
-           "report)", TRACE_KEYS, runs_on=(NEURON, NEST),
-           aliases=("compartment_report",)),
+           "report)", TRACE_KEYS, runs_on=(NEURON, NEST)),
     Module("multimeter_report", "report", "NEST multimeter recordings (V_m, ...); a membrane "
            "report on NEURON", TRACE_KEYS, aliases=("multimeter",), runs_on=(NEURON, NEST)),
     Module("netcon_report", "report", "synapse variables over time (NEURON)", NETCON_KEYS,
