@@ -88,3 +88,20 @@ def test_overwrite_replaces_our_files_and_keeps_the_users(backend, circuit_confi
     assert (out / "notes.txt").read_text() == "mine"
     for name in expected_files(backend).values():
         assert (out / name).read_bytes() != b"stale", name
+
+
+def test_importing_every_backend_package_imports_no_engine():
+    """Plain imports (no module __getattr__): the names exist, and NEST, NEURON, mpi4py stay unloaded."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    code = ("import sys\n"
+            "from simulators import bionet, pointnet, popnet\n"
+            "names = [pointnet.PointNetwork, pointnet.PointSimulator, bionet.BioNetwork, bionet.BioSimulator,\n"
+            "         bionet.nrn.quit_execution, bionet.synaptic_weight, popnet.PopNetwork, popnet.PopSimulator]\n"
+            "print(sorted(m for m in ('nest', 'neuron', 'mpi4py') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         cwd=Path(__file__).resolve().parents[2])
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "[]"
