@@ -24,20 +24,21 @@ from simulators.popnet.solver import DensitySolver, RateResult
 
 RATES_H5, RATES_CSV, RATES_PNG = RATES_OUTPUTS
 BACKEND = "popnet"
-#: Overrides of run_config: dt/tstop (ms), the solver's jump_tol, the grouping column, plot (bool).
-RUN_OVERRIDES = frozenset({"dt", "tstop", "jump_tol", "group_by", "plot"})
+#: Overrides of run_config: dt/tstop (ms), the solver's jump_tol/max_substep/refine/accelerate, the
+#: grouping column, plot (bool).
+RUN_OVERRIDES = frozenset({"dt", "tstop", "jump_tol", "max_substep", "refine", "accelerate", "group_by", "plot"})
 
 
 class PopSimulator:
     """The density solver set up for one config: ``dt`` and ``tstop`` in ms."""
 
     def __init__(self, network: PopNetwork, dt: float, tstop: float, cfg: Any = None,
-                 jump_tol: float = 1e-9) -> None:
+                 jump_tol: float = 1e-9, **solver_options: Any) -> None:
         if not tstop > 0:
             raise SimulationError(f"run.tstop must be > 0 ms, got {tstop}")
         self.network, self.cfg, self.tstop = network, cfg, float(tstop)
         self.solver = DensitySolver(network.populations, network.connections, network.externals,
-                                    dt=dt, jump_tol=jump_tol)
+                                    dt=dt, jump_tol=jump_tol, **solver_options)
         self.result: Optional[RateResult] = None
         self.plot = True
         self.timings: dict[str, float] = {}
@@ -55,7 +56,10 @@ class PopSimulator:
         dt = float(overrides.get("dt", network.run_dt_ms(cfg)))
         tstop = float(overrides.get("tstop", cfg.run.tstop))
         tol = float(overrides.get("jump_tol", settings.get("jump_tol", 1e-9)))
-        sim = cls(network, dt, tstop, cfg, tol)
+        options = {key: overrides.get(key, settings[key] if key in settings else None)
+                   for key in ("max_substep", "refine", "accelerate")}
+        options = {key: value for key, value in options.items() if value is not None}
+        sim = cls(network, dt, tstop, cfg, tol, **options)
         sim.plot = bool(overrides.get("plot", True))
         sim.timings["create"] = time.perf_counter() - start
         begin_run(cfg)      # the solver is set up: a config that cannot run leaves old outputs alone
@@ -135,7 +139,9 @@ class PopSimulator:
 def run_config(cfg: Any, **overrides: Any) -> SimulationResult:
     """Load, run and write one popnet simulation (what ``simulators.run`` calls).
 
-    Overrides: ``dt``/``tstop`` (ms), ``jump_tol``, ``group_by``, ``plot`` (bool)."""
+    Overrides (also keys of the config's ``popnet`` section): ``dt``/``tstop`` (ms), ``jump_tol``,
+    ``max_substep`` (ms), ``refine`` and ``accelerate`` (see ``solver.DensitySolver``),
+    ``group_by``, ``plot`` (bool)."""
     return run_sequence(BACKEND, cfg, overrides, RUN_OVERRIDES,
                         load=lambda c, o: PopNetwork.from_config(c, group_by=o.get("group_by")),
                         make_simulator=lambda c, net, o: PopSimulator.from_config(c, net, **o))

@@ -19,13 +19,17 @@ COMMON = keys(
     Key("enabled", "boolean", "false leaves the input out (as bmtk)", default=True),
 )
 
-_SECTION_PLACE = (
-    Key("section_name", "string", "section the clamp sits on", default="soma", acts=NEURON),
-    Key("section_index", "integer or list", "index of that section (or a [min, max] distance "
-        "range in µm)", default=0, acts=NEURON),
-    Key("section_dist", "number", "position along the section (0..1)", default=0.5,
-        acts=NEURON),
-)
+
+def _section_place(acts: str) -> tuple[Key, ...]:
+    """Where on the cell a NEURON clamp sits (bmtk's keys)."""
+    return (
+        Key("section_name", "string", "section the clamp sits on", default="soma", acts=acts),
+        Key("section_index", "integer or list", "index of that section (or a [min, max] "
+            "distance range in µm)", default=0, acts=acts),
+        Key("section_dist", "number", "position along the section (0..1)", default=0.5,
+            acts=acts),
+    )
+
 
 SPIKE_FILE_KEYS = keys(
     Key("input_file", "path", "the spike-trains file (a list: one per run with run.n_runs)",
@@ -53,13 +57,17 @@ IC_KEYS = keys(
     Key("amp_units", "string", "\"nA\" or \"pA\": the unit amp is written in, whatever the "
         "simulator", default=Text("nA on NEURON, pA on NEST"), origin=OURS),
     Key("file", "path", "csv: table of timestamps and amplitudes; nwb: Allen ephys file"),
-    Key("separator", "string", "csv: column separator", default=" "),
-    Key("timestamps_column", "string", "csv: column of the times (ms)", default="timestamps"),
-    Key("amplitudes_column", "string", "csv: column of the amplitudes", default="amps"),
-    Key("sweep_id", "integer or string", "nwb: the sweep to play"),
-    Key("downsample", "number", "nwb: keep one sample per this interval", "ms"),
-    Key("sweep_window", "list", "nwb: [start, stop] of the sweep to play", "ms"),
-    *_SECTION_PLACE,
+    Key("separator", "string", "csv: column separator (bmtk_like detects it)", default=" ",
+        acts=IGNORED),
+    Key("timestamps_column", "string", "csv: column of the times (bmtk_like reads "
+        "timestamps/times/time)", "ms", default="timestamps", acts=IGNORED),
+    Key("amplitudes_column", "string", "csv: column of the amplitudes (bmtk_like reads "
+        "amps/amp/amplitudes)", default="amps", acts=IGNORED),
+    Key("sweep_id", "integer or string", "nwb: the sweep to play (nwb clamps are not run by "
+        "bmtk_like)", acts=IGNORED),
+    Key("downsample", "number", "nwb: keep one sample per this interval", "ms", acts=IGNORED),
+    Key("sweep_window", "list", "nwb: [start, stop] of the sweep to play", "ms", acts=IGNORED),
+    *_section_place(IGNORED),
 )
 
 SE_KEYS = keys(
@@ -69,7 +77,7 @@ SE_KEYS = keys(
     Key("resistance", "number", "series resistance", "MΩ", default=1.0),
     Key("rs", "number", "bmtk_like's other name for resistance", "MΩ", origin=OURS),
     Key("vc", "number", "SEClamp.vc of NEURON", "mV", default=0.0),
-    *_SECTION_PLACE,
+    *_section_place(NEURON),
 )
 
 POISSON_KEYS = keys(
