@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from bmtk_like.errors import SimulationError
-from simulators.bionet import mechanisms, parallel
+from simulators.bionet import coreneuron, mechanisms, parallel
 from simulators.bionet.cells import Cell, CellModel, build_cell, resolve_model
 from simulators.bionet.synapses import make_synapses, plan_edges
 
@@ -83,6 +83,7 @@ class BioNetwork:
         self.n_synapses = self.n_netcons = 0
         self.built = False
         self.timings: dict[str, float] = {}
+        self.use_coreneuron = coreneuron.requested(cfg)   # simulate on CoreNEURON (mechanisms built for it too)
 
     @classmethod
     def from_config(cls, cfg, dL: float | None = None, spike_threshold: float | None = None) -> "BioNetwork":
@@ -211,7 +212,9 @@ class BioNetwork:
 
     def _load_mechanisms(self) -> None:
         mech_dir = self.circuit.components.get("mechanisms_dir")
-        if mech_dir is not None and Path(mech_dir).is_dir() and mechanisms.find_mod_files(mech_dir):
+        if self.use_coreneuron:          # both engines load the build of nrnivmodl -coreneuron
+            coreneuron.load_mechanisms(self, Path(mech_dir) if mech_dir is not None else None)
+        elif mech_dir is not None and Path(mech_dir).is_dir() and mechanisms.find_mod_files(mech_dir):
             mechanisms.load_mechanisms(mech_dir)
         elif mech_dir is not None:
             log.warning("components.mechanisms_dir %s has no .mod files; only NEURON's built-in mechanisms "

@@ -12,7 +12,7 @@ import time
 from typing import Any
 
 from bmtk_like.errors import SimulationError
-from simulators.bionet import parallel, stimuli
+from simulators.bionet import coreneuron, parallel, stimuli
 from simulators.bionet.network import BioNetwork
 from simulators.bionet.extracellular import ExtracellularReport
 from simulators.bionet.recording import MembraneReport, SpikeRecorder, SynapseReport
@@ -21,7 +21,8 @@ log = logging.getLogger("bmtk_like.simulation")
 
 MAX_RECORDED_VALUES = 25_000_000
 """Recorded doubles held in memory between two drains (200 MB); the run block shrinks to respect it."""
-RUN_OVERRIDES = {"tstop", "dt", "v_init", "celsius", "nsteps_block", "dL", "spike_threshold"}
+RUN_OVERRIDES = {"tstop", "dt", "v_init", "celsius", "nsteps_block", "dL", "spike_threshold", "coreneuron"}
+NETWORK_OVERRIDES = {"dL", "spike_threshold", "coreneuron"}
 MEMBRANE_MODULES = {"membrane_report", "multimeter_report", "multimeter", "compartment_report"}
 SYNAPSE_MODULES = {"netcon_report", "syn_report"}
 IGNORED_REPORT_MODULES = {"spikes_report"}
@@ -47,7 +48,7 @@ class BioSimulator:
 
         ``overrides`` (tstop, dt ms; v_init mV; celsius degC; nsteps_block) replace the config's values.
         """
-        unknown = sorted(set(overrides) - (RUN_OVERRIDES - {"dL", "spike_threshold"}))
+        unknown = sorted(set(overrides) - (RUN_OVERRIDES - NETWORK_OVERRIDES))
         if unknown:
             raise SimulationError(f"unknown bionet run override(s) {unknown}; accepted: {sorted(RUN_OVERRIDES)}")
         if not network.built:
@@ -110,7 +111,6 @@ class BioSimulator:
         """Simulate and write spikes and reports; returns the SimulationResult (spikes on rank 0)."""
         from neuron import h
         from simulators.core import SimulationResult
-        from simulators.core.progress import progress_bar, progress_enabled
         pc = self.net.pc
         h.load_file("stdrun.hoc")
         h.celsius = self.celsius
@@ -122,24 +122,14 @@ class BioSimulator:
             if hasattr(report, "open"):
                 report.open()
         t0 = time.perf_counter()
-        h.finitialize(self.v_init)
-        nsteps = int(round(self.tstop / self.dt))
-        recorded = sum(report.n_values for report in self.reports)
-        block = max(1, min(self.nsteps_block, MAX_RECORDED_VALUES // recorded)) if recorded else self.nsteps_block
-        bar = progress_bar(nsteps * self.dt, "NEURON", enabled=progress_enabled() and self.net.rank == 0)
-        if bar is not None:
-            block = max(1, min(block, nsteps // 100))
-        done = 0
-        while done < nsteps:
-            step_to = min(nsteps, done + block)
-            pc.psolve(step_to * self.dt)
-            for report in self.reports:
-                report.drain()
-            if bar is not None:
-                bar.update((step_to - done) * self.dt)
-            done = step_to
-        if bar is not None:
-            bar.close()
+        if self.net.use_coreneuron:
+            coreneuron.prepare_run(self.net)
+        try:
+            h.finitialize(self.v_init)
+            self._psolve_blocks(pc)
+        finally:
+            if self.net.use_coreneuron:
+                coreneuron.finish_run()
         self.timings["simulate"] = time.perf_counter() - t0
         t0 = time.perf_counter()
         for report in self.reports:
@@ -153,6 +143,36 @@ class BioSimulator:
         out = getattr(getattr(self.cfg, "output", None), "output_dir", None)
         return SimulationResult("NEURON", out, spikes, None, files, {**self.net.timings, **self.timings},
                                 extra={"network": self.net, "skipped_reports": self.skipped_reports})
+
+    def _psolve_blocks(self, pc) -> None:
+        """``pc.psolve`` to tstop in blocks, draining the recorders after each.
+
+        NEURON: blocks of ``run.nsteps_block`` steps (100 blocks when a progress bar shows).
+        CoreNEURON copies the whole model over at every psolve, so it runs in one block, without our
+        progress bar, unless the recorded values would exceed MAX_RECORDED_VALUES.
+        """
+        from simulators.core.progress import progress_bar, progress_enabled
+        nsteps = int(round(self.tstop / self.dt))
+        recorded = sum(report.n_values for report in self.reports)
+        core = self.net.use_coreneuron
+        block = nsteps if core else self.nsteps_block
+        if recorded:
+            block = max(1, min(block, MAX_RECORDED_VALUES // recorded))
+        bar = progress_bar(nsteps * self.dt, "NEURON", enabled=progress_enabled() and self.net.rank == 0
+                           and not core)
+        if bar is not None:
+            block = max(1, min(block, nsteps // 100))
+        done = 0
+        while done < nsteps:
+            step_to = min(nsteps, done + block)
+            pc.psolve(step_to * self.dt)
+            for report in self.reports:
+                report.drain()
+            if bar is not None:
+                bar.update((step_to - done) * self.dt)
+            done = step_to
+        if bar is not None:
+            bar.close()
 
     def _write_spikes(self, spikes) -> dict:
         files = {}
@@ -172,7 +192,8 @@ class BioSimulator:
 def run_config(cfg, **overrides) -> Any:
     """Run a SimulationConfig on NEURON: the entry point ``simulators.run`` uses for ``NEURON``/``bionet``.
 
-    ``overrides``: any of tstop, dt (ms), v_init (mV), celsius, nsteps_block, dL (µm), spike_threshold (mV).
+    ``overrides``: any of tstop, dt (ms), v_init (mV), celsius, nsteps_block, dL (µm), spike_threshold (mV),
+    coreneuron (bool: simulate on CoreNEURON, as ``run.coreneuron``).
     """
     from simulators.core import close_logging, load_config
     from simulators.core.output import log_failure
@@ -182,7 +203,10 @@ def run_config(cfg, **overrides) -> Any:
         raise SimulationError(f"unknown bionet run override(s) {unknown}; accepted: {sorted(RUN_OVERRIDES)}")
     t0 = time.perf_counter()
     try:
+        use_coreneuron = coreneuron.requested(cfg, overrides)
+        overrides.pop("coreneuron", None)
         net = BioNetwork.from_config(cfg, overrides.pop("dL", None), overrides.pop("spike_threshold", None))
+        net.use_coreneuron = use_coreneuron
         load = time.perf_counter() - t0
         net.build()
         log.info("built %d cells, %d synapses, %d netcons on rank %d (%.2f s)", len(net.cells),

@@ -27,6 +27,8 @@ RUN = keys(
     Key("nsteps_block", "integer", "time steps between flushes of reports to disk", "steps",
         default=5000, acts="NEURON, NEST"),
     Key("nthreads", "integer", "threads per process", default=1, origin=OURS, acts=NEST),
+    Key("coreneuron", "boolean", "simulate on CoreNEURON (NEURON builds the model; docs/coreneuron.md); "
+        "an error on other backends", default=False, origin=OURS, acts=NEURON),
     Key("n_thread", "integer", "bmtk pointnet's name for the number of NEST threads",
         default=1, acts=NEST),
     Key("seed", "integer", "random seed of generated inputs (Poisson) and of NEST", origin=OURS),
