@@ -19,6 +19,7 @@ import numpy as np
 
 from bmtk_like.config.stimuli import is_gid_list
 from bmtk_like.errors import BmtkLikeError
+from bmtk_like.morphology import swc_file
 from bmtk_like.sonata import EdgePopulation, NodePopulation, read_edges, read_index, read_nodes
 
 
@@ -291,8 +292,9 @@ def check_component_files(config, nodes: dict, edges: dict) -> list[Finding]:
                      "dynamics_params")
         for type_id, name in _type_values(pop.types, "morphology").items():
             if model_types.get(type_id, "").lower() == "biophysical":
+                folder = components.get("morphologies_dir")
                 need(f"{pop.types_file} [node type {type_id}]", "morphologies_dir",
-                     name if Path(name).suffix else f"{name}.swc", "morphology")
+                     swc_file(folder, name).name if folder is not None else name, "morphology")
     for pop in edges.values():
         for type_id, name in _type_values(pop.types, "dynamics_params").items():
             if name.endswith(".json"):

@@ -35,12 +35,14 @@ class RunSettings:
 def parse_run(run: Any, source: str) -> RunSettings:
     """Validate the ``run`` section; ``tstop`` and ``dt`` are required numbers > 0."""
     run = checks.mapping(run, "run", source)
-    for key in ("tstop", "dt"):
+    # bmtk's pointnet takes the run length from "duration" when there is no "tstop"
+    tstop_key = "duration" if "tstop" not in run and "duration" in run else "tstop"
+    for key in (tstop_key, "dt"):
         if key not in run:
             raise ConfigError(f"{source}: missing required key 'run.{key}'; add it to the "
                               f"\"run\" section, e.g. \"run\": {{\"tstop\": 1000.0, \"dt\": 0.1}} "
                               f"(ms).")
-    tstop = checks.number(run["tstop"], "run.tstop", source, "ms", positive=True)
+    tstop = checks.number(run[tstop_key], f"run.{tstop_key}", source, "ms", positive=True)
     dt = checks.number(run["dt"], "run.dt", source, "ms", positive=True)
     if dt > tstop:
         raise ConfigError(f"{source}: 'run.dt' ({dt}) is larger than 'run.tstop' ({tstop}); "

@@ -16,7 +16,7 @@ KNOWN_INPUT_MODULES = frozenset({
     "h5", "hdf5", "sonata", "csv", "nwb", "spikes",          # spike trains from files
     "IClamp", "SEClamp",                                        # current / voltage clamps
     "pop_rates", "poisson",                                     # rates (popnet), generated spikes
-    "ecephys_probe", "xstim", "comsol", "replay",
+    "ecephys_probe", "xstim", "comsol", "replay", "syn_activity",
 })
 #: Report modules a config may name (matched case-insensitively).
 KNOWN_REPORT_MODULES = frozenset({
@@ -26,6 +26,10 @@ KNOWN_REPORT_MODULES = frozenset({
 #: Maps an entry name (None for the section) to the config file that defined it.
 SourceOf = Callable[[Optional[str]], str]
 SPIKE_FILE_MODULES = frozenset({"h5", "hdf5", "sonata", "csv", "nwb"})
+#: Input modules bmtk runs without a ``node_set``: clamps drive ``all``, replay and syn_activity
+#: select cells with their own keys (source/target node sets, pre/postcell filters).
+NODE_SET_OPTIONAL = frozenset({"iclamp", "seclamp", "replay", "syn_activity", "xstim", "comsol",
+                               "ecephys_probe"})
 VARIABLE_REPORTS = frozenset({"membrane_report", "multimeter_report", "multimeter",
                               "syn_report", "netcon_report"})
 
@@ -132,10 +136,11 @@ def parse_inputs(inputs: Any, source_of: SourceOf
             raise ConfigError(f"{source}: input '{key}' has no 'input_type' (e.g. \"spikes\", "
                               f"\"current_clamp\", \"csv\").")
         input_type = checks.string(entry["input_type"], f"{key}.input_type", source)
-        if "node_set" not in entry:
+        if "node_set" not in entry and module.lower() not in NODE_SET_OPTIONAL:
             raise ConfigError(f"{source}: input '{key}' has no 'node_set'; name the node set "
                               f"or population it drives, e.g. \"node_set\": \"lgn\".")
-        node_set = check_reference(entry["node_set"], f"{key}.node_set", source)
+        node_set = check_reference(entry["node_set"], f"{key}.node_set", source) \
+            if "node_set" in entry else None
         if module.lower() in SPIKE_FILE_MODULES and input_type == "spikes" \
                 and "input_file" not in entry:
             raise ConfigError(f"{source}: spike input '{key}' (module {module}) has no "

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from bmtk_like.errors import SimulationError
-from simulators.bionet import mechanisms, parallel
+from simulators.bionet import mechanisms, parallel, spontaneous
 from simulators.bionet.cells import Cell, CellModel, build_cell, resolve_model
 from simulators.bionet.synapses import make_synapses, plan_edges
 
@@ -68,6 +68,8 @@ class BioNetwork:
             self.gid_offset[name] = offset
             offset += int(pop.node_ids.max()) + 1 if pop.size else 0
         self.n_gids = offset
+        self.spontaneous_gid = offset               # plays a syn_activity input's timestamps (spontaneous.py)
+        self._spontaneous_times = np.zeros(0)
         self.cells: dict[int, Cell] = {}
         self.models: dict[tuple[str, str], CellModel] = {}    # (population, model key) -> model
         self._model_list: list[CellModel] = []
@@ -269,6 +271,10 @@ class BioNetwork:
         draw_state: dict[int, np.random.RandomState] = {}
         plan = plan_edges(self, [e for e in self._ordered_edges()
                                  if not self.circuit.is_virtual(e.target_population)], draw_state)
+        spont = spontaneous.from_config(self.cfg, self.circuit) if self.cfg is not None else None
+        if spont is not None:
+            spontaneous.rewire(self, plan, spont)
+            self._spontaneous_times = spont.timestamps
         self.synapse_plan = plan
         self.synapses, self.netcons, self._synapses_by_gid = make_synapses(self, plan)
         self.n_synapses, self.n_netcons = len(self.synapses), len(self.netcons)
@@ -290,6 +296,9 @@ class BioNetwork:
                                       "play them (shift the trains to t >= 0 ms)")
             times.append(np.asarray(ts, np.float64))
             gids.append(self.gid_offset[pop] + ids)
+        if self._spontaneous_times.size:
+            times.append(self._spontaneous_times)
+            gids.append(np.full(self._spontaneous_times.size, self.spontaneous_gid, np.int64))
         if not times:
             return 0
         t = np.concatenate(times)
