@@ -64,8 +64,8 @@ def build_circuit(folder: Path, n_cells: int, tstop: float, mechanisms: Path | N
     components = {"morphologies_dir": str(COMPONENTS / "morphologies"),
                   "synaptic_models_dir": str(COMPONENTS / "synaptic_models"),
                   "biophysical_neuron_models_dir": str(COMPONENTS / "biophysical_neuron_templates" / "ctdb")}
-    if mechanisms is not None:
-        components["mechanisms_dir"] = str(mechanisms)
+    # BMTK's mechanisms folder (the Allen channels): bmtk's compiled copy, or the fixtures' one
+    components["mechanisms_dir"] = str(mechanisms if mechanisms is not None else COMPONENTS / "mechanisms")
     config = {
         "run": {"tstop": tstop, "dt": 0.1, "dL": 20.0, "spike_threshold": -15.0, "nsteps_block": 5000},
         "target_simulator": "NEURON", "conditions": {"celsius": 34.0, "v_init": -80.0},

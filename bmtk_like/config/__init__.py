@@ -18,8 +18,8 @@ Policies, in one place:
 - Missing files: network files, components, input files and the node-sets
   file must exist, else one ConfigError lists every missing key and path.
   ``validate_files=False`` turns that into ``cfg.missing_files``.
-  ``components.mechanisms_dir`` is only reported (the NEURON backend ships
-  the Allen mechanisms; BMTK too runs without that folder).
+  ``components.mechanisms_dir`` is only reported (cells may need only
+  NEURON's built-in mechanisms; BMTK too runs without that folder).
 - Units: values are kept as written (popnet configs give ``run.dt`` in
   seconds); backends convert. ``run.extra`` holds the raw ``run`` section.
 - Node sets stay data; a population name used as a node set is resolved

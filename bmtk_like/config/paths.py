@@ -89,7 +89,7 @@ class RequiredPath:
     """A path the config refers to and that must exist (``kind``: file, dir or any).
 
     ``optional`` paths are reported in ``SimulationConfig.missing_files`` but never
-    raise (e.g. ``components.mechanisms_dir``: the NEURON backend ships the Allen
+    raise (e.g. ``components.mechanisms_dir``: cells may need only NEURON's built-in
     mechanisms, and BMTK too carries on without that folder).
     """
 

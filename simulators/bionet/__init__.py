@@ -13,9 +13,9 @@ are dealt to ranks round robin, rank 0 writes the same files a serial run writes
 
 Weight functions named in edge types' ``weight_function`` column are registered with
 ``add_weight_function(func, name)`` (vectorised: dicts of arrays in, one weight per edge out) or BMTK's
-per-edge ``@synaptic_weight`` decorator. The Allen Cell Types channel models are bundled
-(``simulators/bionet/mod/allen``) and compiled on first use; ``components.mechanisms_dir`` .mod files are
-compiled automatically into ``$BMTK_LIKE_CACHE`` (default ``~/.cache/bmtk_like``).
+per-edge ``@synaptic_weight`` decorator. Mechanisms come from NEURON's built-ins and the config's
+``components.mechanisms_dir`` (as in BMTK), whose .mod files are compiled automatically into
+``$BMTK_LIKE_CACHE`` (default ``~/.cache/bmtk_like``); mechanisms identical to loaded ones are reused.
 """
 from __future__ import annotations
 

@@ -21,10 +21,8 @@ from bmtk_like.errors import SimulationError
 
 log = logging.getLogger("bmtk_like.simulation")
 
-BUNDLED_ALLEN_DIR = Path(__file__).parent / "mod" / "allen"
-"""Allen Cell Types perisomatic/all-active channel models shipped with bmtk_like (BSD, see LICENSE.txt)."""
-
 _loaded: dict[str, Path] = {}          # content hash -> mod folder it came from
+_loaded_sources: dict[str, tuple[str, Path]] = {}   # mechanism name -> (sha256 of its .mod, that file)
 _MECH_NAME = re.compile(r"\b(?:SUFFIX|POINT_PROCESS|ARTIFICIAL_CELL)\s+(\w+)")
 
 
@@ -79,14 +77,15 @@ def _library_in(build_dir: Path) -> Path | None:
     return None
 
 
-def compile_mechanisms(folder: str | os.PathLike) -> Path:
+def compile_mechanisms(folder: str | os.PathLike, mod_files: list[Path] | None = None) -> Path:
     """Compile the .mod files of ``folder`` (or ``folder/modfiles``) into the cache; return the build dir.
 
-    Raises SimulationError naming the folder when it has no .mod files, and carrying the
-    compiler's output when ``nrnivmodl`` fails.
+    ``mod_files`` restricts the build to those files of the folder (used to leave out mechanisms
+    already loaded from identical sources). Raises SimulationError naming the folder when it has no
+    .mod files, and carrying the compiler's output when ``nrnivmodl`` fails.
     """
     folder = Path(folder)
-    mods = find_mod_files(folder)
+    mods = find_mod_files(folder) if mod_files is None else list(mod_files)
     if not mods:
         raise SimulationError(f"mechanisms folder {folder} has no .mod files (looked in it and in its "
                               "modfiles/ subfolder); fix components.mechanisms_dir")
@@ -128,28 +127,69 @@ def loaded_mechanisms() -> set[str]:
     return names
 
 
-def load_mechanisms(folder: str | os.PathLike) -> Path:
+def _source_digest(path: Path) -> str:
+    """sha256 of a .mod file's text with line ends normalised (CRLF copies of a file are the same source)."""
+    return hashlib.sha256(path.read_bytes().replace(b"\r\n", b"\n")).hexdigest()
+
+
+def _split_already_loaded(folder: Path, mods: list[Path]) -> list[Path]:
+    """The .mod files of ``folder`` still to load; files identical to loaded ones are dropped.
+
+    A file whose mechanism names are all loaded from identical sources is reused (BMTK folders
+    carry the same Allen channels); a name that is loaded from a different source, or built into
+    NEURON, is a real conflict and raises SimulationError naming both files.
+    """
+    known = loaded_mechanisms()
+    todo: list[Path] = []
+    for path in mods:
+        names = mechanism_names([path])
+        clash = names & known
+        if not clash:
+            todo.append(path)
+            continue
+        digest = _source_digest(path)
+        different = sorted(n for n in clash if _loaded_sources.get(n, ("", None))[0] != digest)
+        if different:
+            origins = sorted({str(_loaded_sources[n][1]) if n in _loaded_sources else "NEURON itself"
+                              for n in different})
+            raise SimulationError(
+                f"mechanisms in {folder}: {path.name} defines {different}, which are already loaded in "
+                f"this NEURON process from a different source ({', '.join(origins)}); NEURON cannot replace "
+                "a mechanism: remove the duplicate .mod file or run the two configs in separate processes")
+        if names - clash:
+            raise SimulationError(
+                f"mechanisms in {folder}: {path.name} defines {sorted(names)}, of which only "
+                f"{sorted(clash)} are already loaded; split the file or run in a fresh process")
+    return todo
+
+
+def load_mechanisms(folder: str | os.PathLike) -> Path | None:
     """Compile (if not cached) and load the mechanisms of ``folder`` into this NEURON process.
 
-    Loading the same content twice is a no-op. Loading a folder whose mechanism names clash
-    with already-loaded ones (NEURON cannot replace a mechanism) raises SimulationError.
+    Mechanisms already loaded from identical .mod sources are reused, so loading the same folder
+    (or another folder with the same channel files) twice is harmless. A mechanism name loaded
+    from a different source raises SimulationError. Returns the build dir of what was loaded now,
+    or None when every mechanism of the folder was already loaded.
     """
     import neuron
     folder = Path(folder)
     mods = find_mod_files(folder)
-    build_dir = compile_mechanisms(folder)
-    key = build_dir.name
-    if key in _loaded:
+    if not mods:
+        raise SimulationError(f"mechanisms folder {folder} has no .mod files (looked in it and in its "
+                              "modfiles/ subfolder); fix components.mechanisms_dir")
+    todo = _split_already_loaded(folder, mods)
+    if not todo:
+        return None
+    build_dir = compile_mechanisms(folder, todo)
+    if build_dir.name in _loaded:
         return build_dir
-    clash = mechanism_names(mods) & loaded_mechanisms()
-    if clash:
-        raise SimulationError(
-            f"mechanisms in {folder} redefine {sorted(clash)}, which are already loaded in this NEURON "
-            f"process (from {sorted(str(p) for p in _loaded.values()) or 'NEURON itself'}); "
-            "remove the duplicate .mod files or run in a fresh process")
     if not neuron.load_mechanisms(str(build_dir), warn_if_already_loaded=False):
         raise SimulationError(f"NEURON could not load the compiled mechanisms of {folder} from {build_dir}")
-    _loaded[key] = folder
+    _loaded[build_dir.name] = folder
+    for path in todo:
+        digest = _source_digest(path)
+        for name in mechanism_names([path]):
+            _loaded_sources[name] = (digest, path)
     return build_dir
 
 
@@ -157,23 +197,18 @@ def ensure_mechanisms(needed: dict[str, set[str]], mechanisms_dir: Path | None) 
     """Make sure every mechanism the cells need is loaded.
 
     ``needed`` maps a node-type description (for messages) to the mechanism names its cells insert.
-    Missing mechanisms that bmtk_like ships (the Allen Cell Types set) are loaded from
-    BUNDLED_ALLEN_DIR; anything else raises SimulationError naming the node type, the mechanism and
-    the folder searched.
+    Mechanisms come from NEURON itself and the config's ``components.mechanisms_dir`` (as in BMTK,
+    whose bio folders carry their ``.mod`` files); anything missing raises SimulationError naming the
+    node type, the mechanism and the folder searched.
     """
     known = loaded_mechanisms()
     missing = {who: names - known for who, names in needed.items() if names - known}
     if not missing:
         return
-    all_missing = set().union(*missing.values())
-    bundled = mechanism_names(find_mod_files(BUNDLED_ALLEN_DIR))
-    if all_missing <= bundled:
-        log.info("loading bmtk_like's bundled Allen Cell Types mechanisms for %s", sorted(all_missing))
-        load_mechanisms(BUNDLED_ALLEN_DIR)
-        return
-    who, names = next((w, n - bundled) for w, n in missing.items() if n - bundled)
+    who, names = next(iter(missing.items()))
     searched = (f"components.mechanisms_dir = {mechanisms_dir}" if mechanisms_dir is not None
                 else "no components.mechanisms_dir in the config")
     raise SimulationError(
-        f"{who} needs the NEURON mechanism(s) {sorted(names)}, which are not loaded ({searched}; "
-        f"bundled Allen set at {BUNDLED_ALLEN_DIR}); add their .mod files to the mechanisms_dir folder")
+        f"{who} needs the NEURON mechanism(s) {sorted(names)}, which are not loaded ({searched}); "
+        "add their .mod files to the mechanisms_dir folder (BMTK's bio examples carry them in "
+        "components/mechanisms/modfiles) and set components.mechanisms_dir to it")

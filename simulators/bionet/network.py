@@ -216,8 +216,8 @@ class BioNetwork:
         if mech_dir is not None and Path(mech_dir).is_dir() and mechanisms.find_mod_files(mech_dir):
             mechanisms.load_mechanisms(mech_dir)
         elif mech_dir is not None:
-            log.warning("components.mechanisms_dir %s has no .mod files; using NEURON's built-in mechanisms "
-                        "and bmtk_like's bundled Allen set", mech_dir)
+            log.warning("components.mechanisms_dir %s has no .mod files; only NEURON's built-in mechanisms "
+                        "are available", mech_dir)
         needed = {m.description: m.mechanisms for m in self.models.values() if m.mechanisms}
         mechanisms.ensure_mechanisms(needed, Path(mech_dir) if mech_dir is not None else None)
 

@@ -68,6 +68,7 @@ def write_circuit(folder: Path, cell_types: list[dict], n_per_type: int | list[i
         all_inputs["ext_spikes"] = {"input_type": "spikes", "module": "sonata",
                                     "input_file": str(folder / "ext_spikes.h5"), "node_set": "ext"}
     comps = {"morphologies_dir": str(COMPONENTS / "morphologies"),
+             "mechanisms_dir": str(COMPONENTS / "mechanisms"),
              "synaptic_models_dir": str(COMPONENTS / "synaptic_models"),
              "biophysical_neuron_models_dir": str(COMPONENTS / "biophysical_neuron_templates" / "ctdb"),
              "point_neuron_models_dir": str(COMPONENTS / "point_neuron_templates")}

@@ -13,11 +13,16 @@ FIXTURES = Path(os.environ.get("BMTK_LIKE_FIXTURES", ROOT.parent / "shared" / "f
 pytest.importorskip("neuron", reason="BioNet tests need NEURON (pip install neuron)")
 
 
+#: BMTK's mechanisms folder of the example circuits (the Allen channels, synapses, vecevent).
+ALLEN_MECHANISMS = FIXTURES / "bio_components" / "mechanisms"
+
+
 @pytest.fixture(scope="session")
-def allen_mechanisms():
-    """Compile (cached by content) and load bmtk_like's bundled Allen channel models once."""
-    from simulators.bionet.mechanisms import BUNDLED_ALLEN_DIR, load_mechanisms
-    return load_mechanisms(BUNDLED_ALLEN_DIR)
+def allen_mechanisms() -> Path:
+    """Compile (cached by content) and load the fixtures' BMTK mechanisms once; returns their folder."""
+    from simulators.bionet.mechanisms import load_mechanisms
+    load_mechanisms(ALLEN_MECHANISMS)
+    return ALLEN_MECHANISMS
 
 
 @pytest.fixture(scope="session")

@@ -13,9 +13,9 @@ BREAKPOINT { i = g*(v - e) }
 """
 
 
-def test_bundled_allen_set_compiles_and_loads(allen_mechanisms):
+def test_bmtk_mechanisms_folder_compiles_and_loads(allen_mechanisms):
     from neuron import h
-    assert any(allen_mechanisms.glob("**/libnrnmech.so"))
+    assert mech.find_mod_files(allen_mechanisms)          # BMTK's layout: mechanisms/modfiles/*.mod
     sec = h.Section(name="probe")
     for name in ("NaTs", "Kv3_1", "Ih", "SK", "CaDynamics", "Ca_HVA", "Im", "K_P"):
         sec.insert(name)
@@ -61,3 +61,34 @@ def test_empty_folder_is_an_error(tmp_path):
 def test_missing_mechanism_names_node_type_and_folder(allen_mechanisms, tmp_path):
     with pytest.raises(SimulationError, match=r"node type 7.*\['NoSuchChan'\].*mechanisms_dir = .*mods"):
         mech.ensure_mechanisms({"node type 7 (population v1)": {"NaTs", "NoSuchChan"}}, tmp_path / "mods")
+
+
+def test_identical_mechanisms_from_another_folder_are_reused(allen_mechanisms, tmp_path):
+    """A user's own copy of BMTK's mechanisms (same names, same sources, CRLF or not) loads cleanly."""
+    copy = tmp_path / "my_mechanisms" / "modfiles"
+    copy.mkdir(parents=True)
+    for path in mech.find_mod_files(allen_mechanisms):
+        copy.joinpath(path.name).write_bytes(path.read_bytes().replace(b"\r\n", b"\n").replace(b"\n", b"\r\n"))
+    assert mech.load_mechanisms(copy.parent) is None      # nothing new to load
+    assert mech.load_mechanisms(allen_mechanisms) is None  # and loading the same folder again is a no-op
+
+
+def test_a_different_source_for_a_loaded_mechanism_is_a_conflict(allen_mechanisms, tmp_path):
+    src = tmp_path / "mods"
+    src.mkdir()
+    original = next(p for p in mech.find_mod_files(allen_mechanisms) if p.name == "NaTs.mod")
+    (src / "NaTs.mod").write_text(original.read_text().replace("gbar = 0.00001", "gbar = 0.00002"))
+    assert (src / "NaTs.mod").read_text() != original.read_text()
+    with pytest.raises(SimulationError, match=r"NaTs\.mod defines \['NaTs'\].*different source.*NaTs\.mod"):
+        mech.load_mechanisms(src)
+
+
+def test_a_new_mechanism_beside_identical_ones_is_loaded(allen_mechanisms, tmp_path, monkeypatch):
+    monkeypatch.setenv("BMTK_LIKE_CACHE", str(tmp_path / "cache"))
+    src = tmp_path / "mods"
+    src.mkdir()
+    original = next(p for p in mech.find_mod_files(allen_mechanisms) if p.name == "Ih.mod")
+    (src / "Ih.mod").write_bytes(original.read_bytes())
+    (src / "leak.mod").write_text(GOOD_MOD)
+    build = mech.load_mechanisms(src)
+    assert build is not None and "leaktest" in mech.loaded_mechanisms()

@@ -145,16 +145,28 @@ def test_bio_simulation_config():
     assert cfg.output.spikes_file_csv == BIO / "output/spikes.csv"
 
 
-def test_bio_missing_mechanisms_dir_is_a_finding_not_an_error(caplog):
-    """The fixture names ../bio_components/mechanisms, which does not exist. The NEURON
-    backend ships the Allen mechanisms (and BMTK also runs without that folder), so the
-    config loads, logs a warning and lists the path in missing_files."""
-    with caplog.at_level("WARNING"):
-        cfg = load_config(BIO / "config.simulation.json")
+def test_bio_mechanisms_dir_resolves_to_bmtk_modfiles_folder():
+    cfg = load_config(BIO / "config.simulation.json")
     mechanisms = FIXTURES / "bio_components/mechanisms"
     assert cfg.components["mechanisms_dir"] == mechanisms
+    assert (mechanisms / "modfiles" / "NaTs.mod").is_file()
+    assert cfg.missing_files == ()
+
+
+def test_bio_missing_mechanisms_dir_is_a_finding_not_an_error(tmp_path, caplog):
+    """A config naming an absent mechanisms folder still loads (cells may need only NEURON's
+    built-ins, and BMTK runs without it); the path is logged and listed in missing_files."""
+    shutil.copytree(BIO, tmp_path / "bio_14cells")
+    (tmp_path / "bio_components").mkdir()
+    for sub in (FIXTURES / "bio_components").iterdir():
+        if sub.name != "mechanisms":
+            (tmp_path / "bio_components" / sub.name).symlink_to(sub)
+    with caplog.at_level("WARNING"):
+        cfg = load_config(tmp_path / "bio_14cells/config.simulation.json")
+    mechanisms = tmp_path / "bio_components/mechanisms"
+    assert cfg.components["mechanisms_dir"] == mechanisms
     assert cfg.missing_files == (f"'components.mechanisms_dir' -> folder {mechanisms} does not "
-                                 f"exist (in {BIO / 'config.circuit.json'})",)
+                                 f"exist (in {tmp_path / 'bio_14cells/config.circuit.json'})",)
     assert "mechanisms" in caplog.text
 
 
@@ -215,11 +227,29 @@ def test_network_simulation_split_shape(tmp_path):
     assert cfg.output.output_dir == top.parent / "output"
 
 
-def test_every_fixture_config_loads_without_file_validation():
-    configs = sorted(FIXTURES.glob("*/config*.json"))
-    assert len(configs) == 12
-    for path in configs:
-        cfg = SimulationConfig.from_json(path, validate_files=False)
-        assert cfg.nodes and all(isinstance(n, NodesFiles) for n in cfg.nodes)
-        assert all(n.nodes_file.is_absolute() and n.nodes_file.exists() for n in cfg.nodes)
-        assert all(e.edges_file.exists() and e.edge_types_file.exists() for e in cfg.edges)
+#: Fixture configs the loader still refuses, each a bug of the compatibility issue (9); strict, so a
+#: fix shows up as XPASS and the entry must be removed.
+REFUSED_TODAY = {
+    "bio_advanced_stimuli/config.simulation_spont_activity.json": "syn_activity input module",
+    "bio_stp_models/config.circuit.json": "'name' in a networks.nodes entry",
+    "bio_stp_models/config.simulation.json": "'name' in a networks.nodes entry",
+}
+FIXTURE_CONFIGS = sorted(str(p.relative_to(FIXTURES)) for p in FIXTURES.glob("*/config*.json"))
+
+
+def test_the_fixture_corpus_is_the_grown_one():
+    assert len(FIXTURE_CONFIGS) >= 39
+    assert {p.split("/")[0] for p in FIXTURE_CONFIGS} >= {
+        "bio_14cells", "bio_1cell", "bio_advanced_stimuli", "bio_intfire_ring", "bio_simulated_annealing",
+        "bio_stp_models", "point_120cells", "point_450glifs", "point_iclamp", "point_stdp", "pop_2pops",
+        "pop_7pops_converted"}
+
+
+@pytest.mark.parametrize("relpath", [
+    pytest.param(p, marks=pytest.mark.xfail(reason=REFUSED_TODAY[p], strict=True, raises=ConfigError))
+    if p in REFUSED_TODAY else p for p in FIXTURE_CONFIGS])
+def test_every_fixture_config_loads_without_file_validation(relpath):
+    cfg = SimulationConfig.from_json(FIXTURES / relpath, validate_files=False)
+    assert cfg.nodes and all(isinstance(n, NodesFiles) for n in cfg.nodes)
+    assert all(n.nodes_file.is_absolute() and n.nodes_file.exists() for n in cfg.nodes)
+    assert all(e.edges_file.exists() and e.edge_types_file.exists() for e in cfg.edges)
