@@ -31,7 +31,7 @@ import numpy as np
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from bmtk_corpus import (BMTK_RUNNABLE, FIXTURES, counts_by_model_name, read_spike_counts,  # noqa: E402
+from bmtk_corpus import (BMTK_RUNNABLE, BMTK_WORKAROUNDS, FIXTURES, counts_by_model_name, read_spike_counts,  # noqa: E402
                          read_traces, reference_name, trace_reports)
 
 ROOT = HERE.parents[1]
@@ -74,8 +74,16 @@ def compile_mechanisms(work: Path) -> None:
 def run_one(work: Path, folder: str, config: str, level: str, python: Path) -> dict:
     runner = RUNNER.format(site=sysconfig.get_paths()["purelib"])
     cwd = work / folder
+    run_config = config
+    workaround = BMTK_WORKAROUNDS.get(f"{folder}/{config}")
+    if workaround is not None:                  # an equivalent config bmtk 1.2.0 reads right
+        data = json.loads((cwd / config).read_text())
+        for section, value in workaround[0].items():
+            data[section] = {**data.get(section, {}), **value}
+        run_config = f"bmtk_ref.{config}"
+        (cwd / run_config).write_text(json.dumps(data, indent=1))
     t0 = time.perf_counter()
-    proc = subprocess.run([str(python), "-c", runner, level, config], cwd=cwd, capture_output=True,
+    proc = subprocess.run([str(python), "-c", runner, level, run_config], cwd=cwd, capture_output=True,
                           text=True)
     wall = time.perf_counter() - t0
     if proc.returncode != 0:
@@ -89,7 +97,13 @@ def run_one(work: Path, folder: str, config: str, level: str, python: Path) -> d
     counts = read_spike_counts(output_dir / "spikes.h5") if (output_dir / "spikes.h5").exists() else {}
     for pop, (ids, n) in counts.items():
         arrays[f"spike_ids/{pop}"], arrays[f"spike_counts/{pop}"] = ids, n
-    for pop, (ids, times, data) in read_traces(output_dir, trace_reports(cwd / config)).items():
+    report_files = []
+    for name in trace_reports(cwd / config):     # bmtk may resolve file_name against the folder
+        found = [p for p in (output_dir / name, cwd / name) if p.exists()] or sorted(cwd.rglob(name))
+        if not found:
+            raise RuntimeError(f"bmtk wrote no report {name} for {folder}/{config}")
+        report_files.append(found[0])
+    for pop, (ids, times, data) in read_traces(output_dir, report_files).items():
         arrays[f"trace_ids/{pop}"], arrays[f"trace_times/{pop}"], arrays[f"trace_v/{pop}"] = ids, times, data
     np.savez_compressed(REFERENCE / f"{reference_name(folder, config)}.npz", **arrays)
     per_pop = {pop: int(n.sum()) for pop, (ids, n) in counts.items()}
@@ -98,7 +112,9 @@ def run_one(work: Path, folder: str, config: str, level: str, python: Path) -> d
             "spikes_per_model_name": counts_by_model_name(FIXTURES / folder / config,
                                                           {p: v for p, v in counts.items()}),
             "bmtk_wall_s": round(wall, 1), "bmtk_setup_s": round(result["setup_s"], 1),
-            "bmtk_run_s": round(result["run_s"], 1)}
+            "bmtk_run_s": round(result["run_s"], 1),
+            "bmtk_reports": [str(p.relative_to(cwd)) for p in report_files],
+            "bmtk_workaround": workaround[1] if workaround else None}
 
 
 def main() -> None:
