@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -82,10 +83,13 @@ def run_one(work: Path, folder: str, config: str, level: str, python: Path) -> d
             data[section] = {**data.get(section, {}), **value}
         run_config = f"bmtk_ref.{config}"
         (cwd / run_config).write_text(json.dumps(data, indent=1))
+    cpu0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     proc = subprocess.run([str(python), "-c", runner, level, run_config], cwd=cwd, capture_output=True,
                           text=True)
     wall = time.perf_counter() - t0
+    cpu1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (cpu1.ru_utime - cpu0.ru_utime) + (cpu1.ru_stime - cpu0.ru_stime)
     if proc.returncode != 0:
         raise RuntimeError(f"bmtk failed on {folder}/{config}:\n{proc.stderr[-3000:]}")
     line = [ln for ln in proc.stdout.splitlines() if ln.startswith("BMTK_RESULT ")][-1]
@@ -111,7 +115,7 @@ def run_one(work: Path, folder: str, config: str, level: str, python: Path) -> d
             "spikes_per_population": per_pop,
             "spikes_per_model_name": counts_by_model_name(FIXTURES / folder / config,
                                                           {p: v for p, v in counts.items()}),
-            "bmtk_wall_s": round(wall, 1), "bmtk_setup_s": round(result["setup_s"], 1),
+            "bmtk_wall_s": round(wall, 1), "bmtk_cpu_s": round(cpu, 1), "bmtk_setup_s": round(result["setup_s"], 1),
             "bmtk_run_s": round(result["run_s"], 1),
             "bmtk_reports": [str(p.relative_to(cwd)) for p in report_files],
             "bmtk_workaround": workaround[1] if workaround else None}

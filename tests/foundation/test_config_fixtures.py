@@ -230,7 +230,6 @@ def test_network_simulation_split_shape(tmp_path):
 #: Fixture configs the loader still refuses, each a bug of the compatibility issue (9); strict, so a
 #: fix shows up as XPASS and the entry must be removed.
 REFUSED_TODAY = {
-    "bio_advanced_stimuli/config.simulation_spont_activity.json": "syn_activity input module",
     "bio_stp_models/config.circuit.json": "'name' in a networks.nodes entry",
     "bio_stp_models/config.simulation.json": "'name' in a networks.nodes entry",
 }
