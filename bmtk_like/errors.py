@@ -28,3 +28,10 @@ class SimulationError(BmtkLikeError, RuntimeError):
 
 class ModelTranslationError(SimulationError):
     """A node/edge type has no model the chosen level can run."""
+
+
+class ConfigWarning(UserWarning):
+    """A config key nobody defines (a likely typo) or a value that looks like a unit slip.
+
+    The message names the file, the key and what was probably meant. ``strict=True``
+    loading and ``bmtk-like validate --strict`` turn these into errors."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
@@ -19,7 +20,6 @@ import numpy as np
 
 from bmtk_like.config.stimuli import is_gid_list
 from bmtk_like.errors import BmtkLikeError
-from bmtk_like.morphology import swc_file
 from bmtk_like.sonata import EdgePopulation, NodePopulation, read_edges, read_index, read_nodes
 
 
@@ -45,8 +45,12 @@ def _types_path(types_file, h5_file, kind: str) -> Path:
     return Path(types_file) if types_file else _types_file_for(Path(h5_file), kind)
 
 
-def validate(paths: Iterable[str | os.PathLike]) -> list[Finding]:
-    """Validate configs (``*.json``) and/or SONATA ``*_nodes.h5``/``*_edges.h5`` files."""
+def validate(paths: Iterable[str | os.PathLike], strict: bool = False) -> list[Finding]:
+    """Validate configs (``*.json``) and/or SONATA ``*_nodes.h5``/``*_edges.h5`` files.
+
+    ``strict`` turns every warning (unknown config keys, likely unit slips, ...) into an
+    error, as ``load_config(..., strict=True)`` does for the config's own warnings.
+    """
     findings: list[Finding] = []
     node_files: list[tuple[Path, Path]] = []
     edge_files: list[tuple[Path, Path]] = []
@@ -97,7 +101,18 @@ def validate(paths: Iterable[str | os.PathLike]) -> list[Finding]:
         findings += _check_node_sets(node_sets, nodes, references)
     if not node_files and not edge_files and not findings:
         findings.append(Finding("warning", ", ".join(map(str, paths)), "no nodes or edges files to check"))
-    return findings
+    return _as_strict(findings) if strict else findings
+
+
+def _as_strict(findings: list[Finding]) -> list[Finding]:
+    """Every warning made an error (``validate --strict``)."""
+    return [Finding("error", f.where, f.message) if f.severity == "warning" else f for f in findings]
+
+
+def _vocabulary_findings(config) -> list[Finding]:
+    """The config's vocabulary notices (unknown keys, unit slips) as warnings."""
+    return [Finding("warning", f"{notice.source}: {notice.key}", notice.message)
+            for notice in config.notices]
 
 
 def _load_config(path: Path, findings: list[Finding]):
@@ -105,19 +120,22 @@ def _load_config(path: Path, findings: list[Finding]):
 
     Paths the loader itself tolerates (e.g. an absent mechanisms_dir) are warnings.
     """
-    from bmtk_like.config import SimulationConfig  # config imports nothing heavy
+    from bmtk_like.config import ConfigWarning, SimulationConfig  # config imports nothing heavy
     severity = "warning"
-    try:
-        config = SimulationConfig.from_json(path, require_run=False)
-    except BmtkLikeError:
-        severity = "error"
-        try:
-            config = SimulationConfig.from_json(path, require_run=False, validate_files=False)
-        except BmtkLikeError as exc:
-            findings.append(Finding("error", str(path), str(exc)))
-            return None
+    with warnings.catch_warnings():     # the config's warnings become findings below
+        warnings.simplefilter("ignore", ConfigWarning)
+        try:        # the same require_run rule as load_config, so validate and run agree
+            config = SimulationConfig.from_json(path)
+        except BmtkLikeError:
+            severity = "error"
+            try:
+                config = SimulationConfig.from_json(path, validate_files=False)
+            except BmtkLikeError as exc:
+                findings.append(Finding("error", str(path), str(exc)))
+                return None
     for line in config.missing_files:
         findings.append(Finding(severity, str(path), f"missing: {line}"))
+    findings += _vocabulary_findings(config)
     return config
 
 
@@ -273,7 +291,9 @@ def check_component_files(config, nodes: dict, edges: dict) -> list[Finding]:
         if folder is None:
             findings.append(Finding("error", where, f"{what} '{name}' needs components.{folder_key} in the config "
                                                     "(the folder holding it)"))
-        elif folder.is_dir() and not (folder / name).is_file():
+        elif folder.is_dir() and not (folder / name).is_file() and not (
+                what == "morphology" and not name.endswith(".swc") and (folder / f"{name}.swc").is_file()):
+            # bmtk's rule for morphology names: as written, else with ".swc" added
             findings.append(Finding("error", where, f"{what} '{name}' is not in components.{folder_key} ({folder})"))
         elif name.endswith(".json") and (folder / name).is_file():
             try:
@@ -292,9 +312,7 @@ def check_component_files(config, nodes: dict, edges: dict) -> list[Finding]:
                      "dynamics_params")
         for type_id, name in _type_values(pop.types, "morphology").items():
             if model_types.get(type_id, "").lower() == "biophysical":
-                folder = components.get("morphologies_dir")
-                need(f"{pop.types_file} [node type {type_id}]", "morphologies_dir",
-                     swc_file(folder, name).name if folder is not None else name, "morphology")
+                need(f"{pop.types_file} [node type {type_id}]", "morphologies_dir", name, "morphology")
     for pop in edges.values():
         for type_id, name in _type_values(pop.types, "dynamics_params").items():
             if name.endswith(".json"):

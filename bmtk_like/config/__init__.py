@@ -25,6 +25,11 @@ Policies, in one place:
 - Node sets stay data; a population name used as a node set is resolved
   against the circuit by ``simulators.core``.
 - A file the run writes may not be one the config reads.
+- Vocabulary: every key SONATA and bmtk 1.2.0 define is accepted (see
+  :mod:`bmtk_like.config.vocabulary` and docs/config_reference.md); ``"enabled": false``
+  leaves an input, report or edges entry out. An unknown key, or a value that looks
+  like a unit slip, is a :class:`ConfigWarning` naming the file, the key and the
+  closest known key (``cfg.notices``); ``strict=True`` makes them errors.
 """
 from bmtk_like.config.networks import EdgesFiles, NodesFiles
 from bmtk_like.config.run_output import OutputSettings, RunSettings
@@ -32,8 +37,11 @@ from bmtk_like.config.simulation_config import (SimulationConfig, load_circuit_c
                                                 load_config)
 from bmtk_like.config.stimuli import (KNOWN_INPUT_MODULES, KNOWN_REPORT_MODULES, InputSpec,
                                       ReportSpec)
-from bmtk_like.errors import ConfigError
+from bmtk_like.config.vocabulary import VOCABULARY
+from bmtk_like.config.vocabulary.lint import ConfigNotice
+from bmtk_like.errors import ConfigError, ConfigWarning
 
 __all__ = ["SimulationConfig", "load_config", "load_circuit_config", "RunSettings",
            "OutputSettings", "NodesFiles", "EdgesFiles", "InputSpec", "ReportSpec",
-           "KNOWN_INPUT_MODULES", "KNOWN_REPORT_MODULES", "ConfigError"]
+           "KNOWN_INPUT_MODULES", "KNOWN_REPORT_MODULES", "ConfigError", "ConfigWarning",
+           "ConfigNotice", "VOCABULARY"]

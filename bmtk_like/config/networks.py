@@ -1,7 +1,6 @@
 """The ``components`` and ``networks`` sections: where the circuit's files are."""
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Optional
@@ -64,7 +63,12 @@ def _entries(networks: dict, kind: str, source: str) -> list:
 
 def parse_networks(networks: Any, source: str) -> tuple[list[NodesFiles], list[EdgesFiles],
                                                         list[RequiredPath]]:
-    """Validate ``networks`` into node and edge file pairs and list the paths to check."""
+    """Validate ``networks`` into node and edge file pairs and list the paths to check.
+
+    An edges entry with ``"enabled": false`` is left out, as bmtk does (bmtk loads a nodes
+    entry whatever its ``enabled``; the vocabulary warns about that). Keys other than the
+    ones read here (``name``, ...) are the vocabulary's business: accepted or warned about.
+    """
     networks = checks.mapping(networks if networks is not None else {}, "networks", source)
     files: dict[str, list] = {"nodes": [], "edges": []}
     required: list[RequiredPath] = []
@@ -76,12 +80,10 @@ def parse_networks(networks: Any, source: str) -> tuple[list[NodesFiles], list[E
             if data_key not in entry:
                 raise ConfigError(f"{source}: '{where}' has no '{data_key}'; each entry needs "
                                   f"\"{data_key}\" (HDF5) and \"{types_key}\" (CSV).")
-            unknown = sorted(set(entry) - {data_key, types_key, "populations"})
-            if unknown:
-                hints = [f"'{k}' (did you mean '{close[0]}'?)" if (close := difflib.get_close_matches(
-                    k, [data_key, types_key, "populations"], n=1)) else f"'{k}'" for k in unknown]
-                raise ConfigError(f"{source}: '{where}' has unknown key(s) {', '.join(hints)}; an entry takes "
-                                  f"\"{data_key}\", \"{types_key}\" and optionally \"populations\".")
+            # other keys are checked against the vocabulary (a warning, not an error)
+            if kind == "edges" and not checks.boolean(entry.get("enabled", True),
+                                                      f"{where}.enabled", source):
+                continue                # bmtk leaves a disabled edges entry out
             data_file = Path(checks.string(entry[data_key], f"{where}.{data_key}", source))
             required.append(RequiredPath(f"{where}.{data_key}", data_file, "file", source))
             types_file = entry.get(types_key)

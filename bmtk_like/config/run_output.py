@@ -7,6 +7,8 @@ from typing import Any, Optional
 
 from bmtk_like.config import checks
 from bmtk_like.config.paths import output_file, resolve_path
+from bmtk_like.config.vocabulary.lint import closest
+from bmtk_like.config.vocabulary.sections import RUN as RUN_KEYS
 from bmtk_like.errors import ConfigError
 
 
@@ -30,19 +32,27 @@ class RunSettings:
     block_size: Optional[float] = None
     tstart: float = 0.0              # ms
     extra: dict = field(default_factory=dict)
+    duration: Optional[float] = None  # ms, bmtk pointnet's alternative to tstop (as written)
 
 
 def parse_run(run: Any, source: str) -> RunSettings:
-    """Validate the ``run`` section; ``tstop`` and ``dt`` are required numbers > 0."""
+    """Validate the ``run`` section; ``tstop`` and ``dt`` are required numbers > 0.
+
+    ``duration`` (bmtk pointnet's alternative) stands in for a missing ``tstop``; when
+    both are given, ``tstop`` is kept here and ``duration`` recorded (bmtk's pointnet
+    runs for ``duration``; the vocabulary warns that the two differ).
+    """
     run = checks.mapping(run, "run", source)
-    # bmtk's pointnet takes the run length from "duration" when there is no "tstop"
-    tstop_key = "duration" if "tstop" not in run and "duration" in run else "tstop"
-    for key in (tstop_key, "dt"):
-        if key not in run:
-            raise ConfigError(f"{source}: missing required key 'run.{key}'; add it to the "
+    duration = checks.optional_number(run.get("duration"), "run.duration", source, "ms",
+                                      positive=True)
+    for key in ("tstop", "dt"):
+        if key not in run and not (key == "tstop" and duration is not None):
+            typo = closest(key, [k for k in run if k not in RUN_KEYS])
+            hint = f" ('run.{typo}' is there: a misspelling of '{key}'?)" if typo else ""
+            raise ConfigError(f"{source}: missing required key 'run.{key}'{hint}; add it to the "
                               f"\"run\" section, e.g. \"run\": {{\"tstop\": 1000.0, \"dt\": 0.1}} "
                               f"(ms).")
-    tstop = checks.number(run[tstop_key], f"run.{tstop_key}", source, "ms", positive=True)
+    tstop = checks.number(run.get("tstop", duration), "run.tstop", source, "ms", positive=True)
     dt = checks.number(run["dt"], "run.dt", source, "ms", positive=True)
     if dt > tstop:
         raise ConfigError(f"{source}: 'run.dt' ({dt}) is larger than 'run.tstop' ({tstop}); "
@@ -66,6 +76,7 @@ def parse_run(run: Any, source: str) -> RunSettings:
                                           "ms", positive=True),
         tstart=tstart,
         extra=dict(run),
+        duration=duration,
     )
 
 

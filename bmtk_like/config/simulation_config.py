@@ -5,6 +5,7 @@ import copy
 import json
 import logging
 import os
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping, Optional, Union
@@ -19,7 +20,8 @@ from bmtk_like.config.run_output import (OUTPUT_FILE_KEYS, OutputSettings, RunSe
                                          output_as_data, parse_conditions, parse_output,
                                          parse_run)
 from bmtk_like.config.stimuli import InputSpec, ReportSpec, parse_inputs, parse_reports
-from bmtk_like.errors import ConfigError
+from bmtk_like.config.vocabulary.lint import ConfigNotice, check_config
+from bmtk_like.errors import ConfigError, ConfigWarning
 
 log = logging.getLogger(__name__)
 ConfigSource = Union[str, os.PathLike, Mapping[str, Any]]
@@ -55,6 +57,8 @@ class SimulationConfig:
                                           # or all of them with validate_files=False)
     validate_files: bool = True
     source: dict = field(default_factory=dict, repr=False, compare=False)
+    notices: tuple[ConfigNotice, ...] = field(default=(), compare=False)
+    # ^ unknown keys and likely unit slips (warned about once, at load; see vocabulary)
 
     # ----------------------------------------------------------------- access
     @property
@@ -80,7 +84,8 @@ class SimulationConfig:
     @classmethod
     def from_json(cls, path_or_dict: ConfigSource, base_dir: Optional[os.PathLike] = None, *,
                   validate_files: bool = True, require_run: Optional[bool] = None,
-                  variables: Optional[Mapping[str, Any]] = None) -> "SimulationConfig":
+                  variables: Optional[Mapping[str, Any]] = None,
+                  strict: bool = False) -> "SimulationConfig":
         """Load and validate a config file (or a dict, with ``base_dir`` for relative paths).
 
         ``validate_files=False`` keeps missing files as findings in
@@ -89,12 +94,16 @@ class SimulationConfig:
         (run, inputs, reports, output, conditions); False accepts a circuit-only
         config. ``variables`` are extra manifest variables that win over the file's.
         ``base_dir`` is used for dicts only. A SimulationConfig is returned as it is.
+
+        A key no config vocabulary entry defines, or a value that looks like a unit slip,
+        is a :class:`~bmtk_like.errors.ConfigWarning` (kept in ``notices``);
+        ``strict=True`` makes them one ConfigError instead.
         """
         if isinstance(path_or_dict, SimulationConfig):
             return path_or_dict
         tree, path, config_dir = load_tree(dict(path_or_dict) if isinstance(
             path_or_dict, Mapping) else path_or_dict, base_dir, variables)
-        return cls._build(tree, path, config_dir, validate_files, require_run)
+        return cls._build(tree, path, config_dir, validate_files, require_run, strict=strict)
 
     @classmethod
     def from_dict(cls, config: Mapping[str, Any], config_dir: Optional[os.PathLike] = None,
@@ -105,7 +114,8 @@ class SimulationConfig:
 
     @classmethod
     def _build(cls, tree: LoadedTree, path: Optional[Path], config_dir: Path,
-               validate_files: bool, require_run: Optional[bool], warn: bool = True) -> "SimulationConfig":
+               validate_files: bool, require_run: Optional[bool], warn: bool = True,
+               strict: bool = False, already_warned: tuple = ()) -> "SimulationConfig":
         data = tree.data
         root = tree.origin("")[0]
 
@@ -156,6 +166,7 @@ class SimulationConfig:
                 f"of the config file that contains them), or load with validate_files=False "
                 f"to skip this check.")
 
+        notices = _notices(tree, strict, already_warned)    # once the config is otherwise valid
         resolved = copy.deepcopy(data)
         resolved["node_sets"] = copy.deepcopy(node_sets)
         resolved["output"] = output_as_data(output)
@@ -165,7 +176,7 @@ class SimulationConfig:
                    inputs=inputs, reports=reports, output=output, target_simulator=target,
                    run_settings=run, files=tuple(tree.files), manifest=dict(tree.variables),
                    missing_files=findings, validate_files=validate_files,
-                   source=_source_form(data, output))
+                   source=_source_form(data, output), notices=notices)
 
     # ----------------------------------------------------------------- copies
     def with_overrides(self, overrides: Mapping[str, Any]) -> "SimulationConfig":
@@ -181,7 +192,8 @@ class SimulationConfig:
         tree.files = list(self.files)
         require_run = True if self.has_run else None
         return self._build(tree, self.path, config_dir, self.validate_files, require_run,
-                           warn=False)        # the original load already warned about the same paths
+                           warn=False,        # the original load already warned about the same paths
+                           already_warned=self.notices)
 
     def copy_with(self, **overrides: Any) -> "SimulationConfig":
         """Keyword form of :meth:`with_overrides`: ``cfg.copy_with(run={"tstop": 100.0})``."""
@@ -225,6 +237,21 @@ def _check_outputs_spare_inputs(output: OutputSettings, reports: dict[str, Repor
             raise ConfigError(f"{source}: '{key}' writes {path}, which is also read as "
                               f"'{inputs[path]}'; a run would overwrite it. Give the output "
                               f"another name or folder.")
+
+
+def _notices(tree: LoadedTree, strict: bool, already_warned: tuple) -> tuple[ConfigNotice, ...]:
+    """Vocabulary notices of a loaded tree: warned (new ones only), or raised when strict."""
+    notices = tuple(check_config(tree.data, lambda section, name=None:
+                                 tree.origin(section, name)[0]))
+    if strict and notices:
+        listing = "\n  - ".join(str(n) for n in notices)
+        raise ConfigError(f"{tree.origin('')[0]}: strict loading refuses {len(notices)} "
+                          f"warning(s):\n  - {listing}")
+    seen = {str(n) for n in already_warned}
+    for notice in notices:
+        if str(notice) not in seen:
+            warnings.warn(str(notice), ConfigWarning, stacklevel=5)
+    return notices
 
 
 def _finding(entry: RequiredPath) -> str:

@@ -9,27 +9,18 @@ from typing import Any, Callable, Optional
 from bmtk_like.config import checks
 from bmtk_like.config.node_sets import check_reference
 from bmtk_like.config.paths import RequiredPath, is_path_key, output_file
+from bmtk_like.config.vocabulary import VOCABULARY
+from bmtk_like.config.vocabulary.lint import closest
 from bmtk_like.errors import ConfigError
 
-#: Input modules a config may name (matched case-insensitively, stored as spelled here).
-KNOWN_INPUT_MODULES = frozenset({
-    "h5", "hdf5", "sonata", "csv", "nwb", "spikes",          # spike trains from files
-    "IClamp", "SEClamp",                                        # current / voltage clamps
-    "pop_rates", "poisson",                                     # rates (popnet), generated spikes
-    "ecephys_probe", "xstim", "comsol", "replay", "syn_activity",
-})
+#: Input modules a config may name (matched case-insensitively, stored as spelled here):
+#: every module and alias of the config vocabulary.
+KNOWN_INPUT_MODULES = frozenset(VOCABULARY.module_names("input"))
 #: Report modules a config may name (matched case-insensitively).
-KNOWN_REPORT_MODULES = frozenset({
-    "membrane_report", "multimeter_report", "multimeter", "syn_report", "extracellular",
-    "netcon_report", "weight_recorder", "spikes_report", "clamp_report",
-})
+KNOWN_REPORT_MODULES = frozenset(VOCABULARY.module_names("report"))
 #: Maps an entry name (None for the section) to the config file that defined it.
 SourceOf = Callable[[Optional[str]], str]
 SPIKE_FILE_MODULES = frozenset({"h5", "hdf5", "sonata", "csv", "nwb"})
-#: Input modules bmtk runs without a ``node_set``: clamps drive ``all``, replay and syn_activity
-#: select cells with their own keys (source/target node sets, pre/postcell filters).
-NODE_SET_OPTIONAL = frozenset({"iclamp", "seclamp", "replay", "syn_activity", "xstim", "comsol",
-                               "ecephys_probe"})
 VARIABLE_REPORTS = frozenset({"membrane_report", "multimeter_report", "multimeter",
                               "syn_report", "netcon_report"})
 
@@ -46,7 +37,7 @@ class InputSpec:
     name: str
     input_type: str
     module: str
-    node_set: Any
+    node_set: Any           # as written, else the module's default ("all" for IClamp, ...)
     params: dict = field(default_factory=dict)
 
 
@@ -84,8 +75,10 @@ def _module(entry: dict, key: str, source: str, known: frozenset, what: str) -> 
     module = checks.string(entry["module"], f"{key}.module", source)
     canonical = _canonical(module, known)
     if canonical is None:
-        raise ConfigError(f"{source}: {what} '{key}' uses unknown module {module!r}; known "
-                          f"modules: {', '.join(sorted(known, key=str.lower))}.")
+        guess = closest(module, known)
+        hint = f" (did you mean '{guess}'?)" if guess else ""
+        raise ConfigError(f"{source}: {what} '{key}' uses unknown module {module!r}{hint}; "
+                          f"known modules: {', '.join(sorted(known, key=str.lower))}.")
     return canonical
 
 
@@ -136,11 +129,12 @@ def parse_inputs(inputs: Any, source_of: SourceOf
             raise ConfigError(f"{source}: input '{key}' has no 'input_type' (e.g. \"spikes\", "
                               f"\"current_clamp\", \"csv\").")
         input_type = checks.string(entry["input_type"], f"{key}.input_type", source)
-        if "node_set" not in entry and module.lower() not in NODE_SET_OPTIONAL:
+        default_set = VOCABULARY.input_module(module).node_set_default
+        if "node_set" not in entry and default_set is None:
             raise ConfigError(f"{source}: input '{key}' has no 'node_set'; name the node set "
                               f"or population it drives, e.g. \"node_set\": \"lgn\".")
-        node_set = check_reference(entry["node_set"], f"{key}.node_set", source) \
-            if "node_set" in entry else None
+        node_set = check_reference(entry.get("node_set", default_set), f"{key}.node_set",
+                                   source)
         if module.lower() in SPIKE_FILE_MODULES and input_type == "spikes" \
                 and "input_file" not in entry:
             raise ConfigError(f"{source}: spike input '{key}' (module {module}) has no "

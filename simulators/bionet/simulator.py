@@ -112,6 +112,7 @@ class BioSimulator:
         """Simulate and write spikes and reports; returns the SimulationResult (spikes on rank 0)."""
         from neuron import h
         from simulators.core import SimulationResult
+        from simulators.core.progress import progress_bar, progress_enabled
         pc = self.net.pc
         h.load_file("stdrun.hoc")
         h.celsius = self.celsius
@@ -127,12 +128,20 @@ class BioSimulator:
         nsteps = int(round(self.tstop / self.dt))
         recorded = sum(report.n_values for report in self.reports)
         block = max(1, min(self.nsteps_block, MAX_RECORDED_VALUES // recorded)) if recorded else self.nsteps_block
+        bar = progress_bar(nsteps * self.dt, "NEURON", enabled=progress_enabled() and self.net.rank == 0)
+        if bar is not None:
+            block = max(1, min(block, nsteps // 100))
         done = 0
         while done < nsteps:
-            done = min(nsteps, done + block)
-            pc.psolve(done * self.dt)
+            step_to = min(nsteps, done + block)
+            pc.psolve(step_to * self.dt)
             for report in self.reports:
                 report.drain()
+            if bar is not None:
+                bar.update((step_to - done) * self.dt)
+            done = step_to
+        if bar is not None:
+            bar.close()
         self.timings["simulate"] = time.perf_counter() - t0
         t0 = time.perf_counter()
         for report in self.reports:

@@ -7,7 +7,8 @@ The one place where a node type's columns are read to decide how it runs:
 - A node type may carry a reduced point model beside its detailed one, in the
   node-types CSV (or h5 group) columns named by :data:`POINT_MODEL_TEMPLATE` and
   :data:`POINT_DYNAMICS_PARAMS` (e.g. ``nest:glif_psc`` and ``cell_472_glif.json``).
-  A ``biophysical`` node type can run on NEST only through these columns.
+  A ``biophysical`` node type can run on NEST only through these columns; a ``nrn:IntFire1``
+  point neuron carrying them runs on NEST as the NEST model they name.
 - The population level groups nodes by :data:`DEFAULT_POPULATION_KEY`
   (``pop_name``), configurable per call.
 - A ``point_neuron`` whose model belongs to another simulator runs on NEURON as the
@@ -64,8 +65,9 @@ class PointModel:
         model: model name without prefix, e.g. ``"iaf_psc_alpha"``.
         dynamics_params: parameter file name (relative to the point-neuron
             components dir) or None when the node type has none.
-        source: ``"native"`` (a point_neuron type) or ``"reduced"`` (translated
-            from a detailed type's point_* columns).
+        source: ``"native"`` (a point_neuron type), ``"reduced"`` (a detailed type's
+            point_* columns) or ``"translated"`` (a ``nrn:`` point neuron's point_* columns,
+            e.g. IntFire1 as ``nest:iaf_psc_delta``).
     """
 
     model_template: str
@@ -95,6 +97,13 @@ def point_model_for_type(node_type: Mapping[str, Any], *, population: str = "?",
     where = f"node type {node_type_id} of population '{population}'"
     if mtype == "virtual":
         return None
+    if mtype == "point_neuron" and split_template(node_type.get("model_template"))[0] == "nrn" \
+            and _present(node_type.get(POINT_MODEL_TEMPLATE)):
+        template = node_type.get(POINT_MODEL_TEMPLATE)          # a NEURON cell's NEST equivalent
+        engine, model = split_template(template)
+        params = node_type.get(POINT_DYNAMICS_PARAMS)
+        return PointModel(str(template).strip(), engine, model,
+                          str(params).strip() if _present(params) else None, "translated")
     if mtype == "point_neuron":
         template = node_type.get("model_template")
         if not _present(template):

@@ -28,6 +28,8 @@ _OUR_HANDLER = "_bmtk_like_run_handler"
 
 #: popnet's rate outputs (default names) in the output folder.
 RATES_OUTPUTS = ("population_rates.h5", "population_rates.csv", "population_rates.png")
+#: the run summary every backend's run leaves (simulators.core.summary)
+RUN_INFO_OUTPUTS = ("run_info.json",)
 
 
 def _get(obj: Any, name: str, default: Any = None) -> Any:
@@ -57,7 +59,7 @@ def known_outputs(cfg: Any, extra: Iterable[str | Path] = ()) -> list[Path]:
             names.append(path if path.is_absolute() else out_dir / path)
     for report in (cfg.reports or {}).values():
         names.append(report_file(cfg, report))
-    for value in (*extra, *RATES_OUTPUTS):
+    for value in (*extra, *RATES_OUTPUTS, *RUN_INFO_OUTPUTS):
         path = Path(value)
         names.append(path if path.is_absolute() else out_dir / path)
     return names

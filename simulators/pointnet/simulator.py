@@ -9,7 +9,6 @@ on a terminal); multimeter data is written after each block.
 from __future__ import annotations
 
 import logging
-import sys
 import time
 from typing import Any
 
@@ -19,6 +18,7 @@ from bmtk_like.errors import ConfigError
 from simulators.core import (SimulationResult, close_logging, collect_inputs, load_config,
                              prepare_output_dir, setup_logging)
 from simulators.core.output import log_failure
+from simulators.core.progress import progress_bar, progress_enabled
 from simulators.pointnet import cells as cells_mod
 from simulators.pointnet.ids import NestIdMap
 from simulators.pointnet.kernel import reset_kernel
@@ -169,9 +169,7 @@ class PointSimulator:
         """Simulate ``tstop`` ms, write spikes/reports, return a SimulationResult."""
         nest = self.nest
         n_steps = int(round(self.tstop / self.dt))
-        progress = self.settings["progress"]
-        if progress is None:
-            progress = sys.stderr.isatty()
+        progress = progress_enabled(self.settings["progress"])
         block = self._block_steps(n_steps, progress)
         for mm in self.multimeters:
             mm.open()
@@ -232,13 +230,7 @@ def _variable_files(cfg: Any, spec: Any) -> list:
 
 
 def _progress_bar(total_ms: float, enabled: bool) -> Any:
-    if not enabled:
-        return None
-    try:
-        from tqdm import tqdm
-    except ImportError:
-        return None
-    return tqdm(total=total_ms, unit="ms", desc="NEST", leave=False)
+    return progress_bar(total_ms, "NEST", enabled=enabled)
 
 
 def run_config(cfg: Any, **overrides: Any) -> SimulationResult:

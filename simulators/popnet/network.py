@@ -4,15 +4,24 @@ Edges between groups (see :mod:`simulators.popnet.groups`) become one
 ``solver.Connection`` per (source group, target group):
 
 * synapses per target cell = Σ nsyns over the edges / number of target nodes;
-* weight distribution = the edges' voltage jumps (``syn_weight``, mV; volts in
-  DiPDE-unit circuits), each weighted by its nsyns;
+* weight distribution = the edges' voltage jumps (``syn_weight``), each weighted
+  by its nsyns;
 * coarse-grained point neurons follow BMTK's point semantics instead: an edge is
   one synapse of weight ``syn_weight × nsyns``, converted to a jump by the target
   model (see :mod:`simulators.popnet.groups`);
-* delay distribution = the edges' ``delay`` (ms; seconds in DiPDE-unit circuits),
-  weighted the same way; edges without a delay get ``popnet.default_delay`` (ms,
-  default 0 for population circuits and NEST's 1 ms for coarse-grained point ones).
+* delay distribution = the edges' ``delay``, weighted the same way; edges without
+  a delay get ``popnet.default_delay`` (ms, default 0 for population circuits and
+  NEST's 1 ms for coarse-grained point ones).
 Weights and delays are treated as independent distributions.
+
+Units, per file (one circuit may mix DiPDE's seconds/volts JSONs with ms/mV ones,
+as BMTK's pop_7pops_converted does): every population JSON is converted on read by
+its own unit system (rule in :mod:`simulators.popnet.units`); an edge is read in
+the unit system of its *target* population (``syn_weight`` V and ``delay`` s into
+a seconds/volts population, mV and ms into an ms/mV one); ``run.dt`` is seconds
+when any population JSON is seconds/volts (BMTK's popnet configs), else ms. An edge
+delay longer than the run is warned about (it is usually a unit slip: the input
+never arrives).
 """
 from __future__ import annotations
 
@@ -20,6 +29,8 @@ from dataclasses import dataclass, field
 from typing import Any, Optional
 
 import numpy as np
+
+import logging
 
 from bmtk_like.errors import ConfigError
 from simulators.core import Circuit
@@ -41,16 +52,17 @@ def popnet_settings(cfg: Any) -> dict:
     return dict(section)
 
 
+LOG = logging.getLogger("bmtk_like.simulation.popnet")
+
+
 def _config_units(groups: list[Group], cfg: Any, settings: dict) -> str:
+    """Unit system of ``run.dt``: explicit ``popnet.units`` / ``run.popnet_units``, else
+    seconds when any population JSON is seconds/volts (DiPDE), else ms."""
     explicit = settings.get("units", (getattr(cfg.run, "extra", {}) or {}).get("popnet_units"))
     if explicit is not None:
         return U.parse_units(explicit, f"config {getattr(cfg, 'path', '')} popnet units")
     systems = {g.units for g in groups if not g.external and g.source != "point"}
-    if len(systems) > 1:
-        names = {g.units: g.source for g in groups if not g.external}
-        raise ConfigError(f"population JSONs mix units: {names[U.SI]} is seconds/volts (DiPDE) but "
-                          f"{names[U.MS_MV]} is ms/mV; convert one of them or add \"units\" keys")
-    return systems.pop() if systems else U.MS_MV
+    return U.SI if U.SI in systems else U.MS_MV
 
 
 @dataclass
@@ -63,6 +75,8 @@ class PopNetwork:
     groups: list[Group] = field(default_factory=list)
     units: str = U.MS_MV
     circuit: Optional[Circuit] = None
+    notes: list = field(default_factory=list)
+    """Warnings found while mapping (also logged into the run's log file)."""
 
     @classmethod
     def from_config(cls, cfg: Any, group_by: Optional[str] = None) -> "PopNetwork":
@@ -89,8 +103,9 @@ class PopNetwork:
                      for i, g in enumerate(groups) if g.external]
         default_delay = float(settings.get("default_delay",
                                            1.0 if any(g.source == "point" for g in groups) else 0.0))
-        conns = _connections(circuit, groups, member, units, default_delay)
-        return cls(pops, externals, conns, groups, units, circuit)
+        notes: list[str] = []
+        conns = _connections(circuit, groups, member, default_delay, float(cfg.run.tstop), notes)
+        return cls(pops, externals, conns, groups, units, circuit, notes)
 
     def run_dt_ms(self, cfg: Any) -> float:
         """``run.dt`` in ms (seconds in DiPDE-unit configs)."""
@@ -98,8 +113,12 @@ class PopNetwork:
 
 
 def _connections(circuit: Circuit, groups: list[Group], member: dict[str, np.ndarray],
-                 units: str, default_delay: float) -> list[Connection]:
+                 default_delay: float, tstop_ms: float, notes: list) -> list[Connection]:
     src_all, tgt_all, n_all, w_all, d_all = [], [], [], [], []
+    # per target group: mV per syn_weight unit and ms per delay unit (its own unit system)
+    si = np.array([g.units == U.SI and not g.external for g in groups] + [False])
+    w_scale = np.where(si, U.weight_to_mv(1.0, U.SI), 1.0)
+    t_scale = np.where(si, U.config_time_to_ms(1.0, U.SI), 1.0)
     for name, edges in circuit.edges.items():
         src = member[edges.source_population][np.asarray(edges.source_node_id, dtype=np.int64)]
         tgt = member[edges.target_population][np.asarray(edges.target_node_id, dtype=np.int64)]
@@ -107,7 +126,7 @@ def _connections(circuit: Circuit, groups: list[Group], member: dict[str, np.nda
         if not edges.has_column("syn_weight"):
             raise ConfigError(f"edge population '{name}' has no syn_weight; popnet needs the voltage "
                               "jump per synapse (mV, or V in DiPDE-unit circuits)")
-        weight = U.weight_to_mv(np.asarray(edges.syn_weight(), dtype=float), units)
+        weight = np.asarray(edges.syn_weight(), dtype=float) * w_scale[tgt]
         nsyns = np.asarray(edges.nsyns(), dtype=float)
         point = np.array([g.source == "point" for g in groups] + [False])[tgt]
         if point.any():   # one synapse of weight syn_weight x nsyns, current -> voltage jump
@@ -117,11 +136,19 @@ def _connections(circuit: Circuit, groups: list[Group], member: dict[str, np.nda
             weight = np.where(point, w_pt, weight)
             nsyns = np.where(point, 1.0, nsyns)
         if edges.has_column("delay"):
-            delay = np.asarray(edges.column("delay"), dtype=float) * U.config_time_to_ms(1.0, units)
+            delay = np.asarray(edges.column("delay"), dtype=float) * t_scale[tgt]
             if np.isinf(delay).any():
                 raise ConfigError(f"edges {edges.name}: infinite delay in {edges.h5_file} or its edge types CSV; "
                                   "give a delay in ms")
             delay = np.where(np.isnan(delay), default_delay, delay)      # missing in some groups/types
+            late = keep & (delay >= tstop_ms)
+            if late.any():
+                names = sorted({groups[t].label for t in tgt[late]})
+                notes.append(f"edges {name}: {int(late.sum())} edges into {names} have delays >= run.tstop "
+                             f"({tstop_ms:g} ms; read as {'s' if si[tgt[late]].any() else 'ms'}), so their input "
+                             "never arrives; seconds/volts (DiPDE) population JSONs make their edges' delays "
+                             "seconds: check the delay units")
+                LOG.warning(notes[-1])
         else:
             delay = np.full(edges.size, default_delay)
         for lst, arr in ((src_all, src), (tgt_all, tgt), (n_all, nsyns),

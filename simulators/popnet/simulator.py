@@ -47,8 +47,15 @@ class PopSimulator:
 
     def run(self) -> RateResult:
         """Step from t = 0 to tstop; rates in Hz per population per step."""
+        from simulators.core.progress import progress_bar
+
         self.solver.reset_state()
-        self.result = self.solver.run(self.tstop)
+        bar = progress_bar(self.tstop, "popnet")
+        try:
+            self.result = self.solver.run(self.tstop, progress=bar)
+        finally:
+            if bar is not None:
+                bar.close()
         return self.result
 
     def steady_state(self, t: float = 0.0):
@@ -99,6 +106,8 @@ def run_config(cfg: Any, **overrides: Any) -> SimulationResult:
     out_dir = prepare_output_dir(cfg)
     logger = setup_logging(cfg)
     try:
+        for note in network.notes:
+            logger.warning("popnet: %s", note)
         logger.info("popnet: %d populations (%d voltage bins in all), %d external, %d connections, dt=%g ms",
                     len(network.populations), sim.solver.n_cells, len(network.externals),
                     len(network.connections), sim.solver.dt)

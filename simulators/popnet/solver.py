@@ -26,7 +26,7 @@ API: ms, mV, Hz.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable, Sequence, Union
+from typing import Any, Callable, Sequence, Union
 
 import numpy as np
 
@@ -265,9 +265,10 @@ class DensitySolver:
         self.step_count += 1
         return rate
 
-    def run(self, duration: float, density_every: int = 0) -> RateResult:
+    def run(self, duration: float, density_every: int = 0, progress: Any = None) -> RateResult:
         """Advance ``duration`` ms; return rates (Hz) per step and, when
-        ``density_every`` > 0, density snapshots every that many steps."""
+        ``density_every`` > 0, density snapshots every that many steps. ``progress`` is a
+        tqdm-like bar advanced in simulated ms (``simulators.core.progress.progress_bar``)."""
         nsteps = int(round(duration / self.dt))
         t0 = self.step_count
         times = (t0 + np.arange(nsteps)) * self.dt
@@ -277,10 +278,14 @@ class DensitySolver:
             ext = np.zeros((nsteps, 0))
         rates = np.empty((nsteps, len(self.populations)))
         snaps = []
+        every, shown = max(1, nsteps // 200), 0
         for i in range(nsteps):
             rates[i] = self._step(ext[i])
             if density_every and (i + 1) % density_every == 0:
                 snaps.append((self.time, {nm: self.density(nm)[1] for nm in self.names}))
+            if progress is not None and ((i + 1) % every == 0 or i + 1 == nsteps):
+                progress.update((i + 1 - shown) * self.dt)
+                shown = i + 1
         return RateResult(self.names, times, rates * 1000.0, snaps)
 
     # ---------------------------------------------------------------- queries

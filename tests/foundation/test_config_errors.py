@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from bmtk_like.config import KNOWN_INPUT_MODULES, KNOWN_REPORT_MODULES, load_config
-from bmtk_like.errors import ConfigError
+from bmtk_like.errors import ConfigError, ConfigWarning
 
 
 @pytest.fixture
@@ -140,10 +140,14 @@ def test_bad_run_values(circuit, run, pattern):
 
 
 def test_misspelled_network_entry_key_suggests_the_right_one(circuit):
+    """An unknown key is a warning naming the file, the key path and the correction."""
     (circuit / "config.circuit.json").write_text(json.dumps({"networks": {"nodes": [
         {"nodes_file": "network/v1_nodes.h5", "node_type_file": "network/v1_node_types.csv"}]}}))
-    raises(simulation(circuit), r"config\.circuit\.json: 'networks\.nodes\[0\]' has unknown key\(s\) "
-                                r"'node_type_file' \(did you mean 'node_types_file'\?\)")
+    with pytest.warns(ConfigWarning, match=r"config\.circuit\.json: unknown key "
+                      r"'networks\.nodes\[0\]\.node_type_file' \(did you mean 'node_types_file'\?\)"):
+        cfg = load_config(simulation(circuit))
+    assert cfg.nodes[0].node_types_file == circuit / "network" / "v1_node_types.csv"   # BMTK's sibling
+    raises(simulation(circuit), r"(?s)strict loading refuses 1 warning.*node_type_file", strict=True)
 
 
 def test_network_entry_without_types_file_uses_bmtks_sibling_name(circuit):
@@ -215,14 +219,16 @@ def test_unknown_input_module_lists_known_ones(circuit):
     inputs = {"lgn": {"input_type": "spikes", "module": "hdf6", "input_file": "spikes.h5",
                       "node_set": "lgn"}}
     message = raises(simulation(circuit, inputs=inputs),
-                     r"input 'inputs\.lgn' uses unknown module 'hdf6'; known modules: ")
+                     r"input 'inputs\.lgn' uses unknown module 'hdf6' \(did you mean 'hdf5'\?\); "
+                     r"known modules: ")
     assert all(module in message for module in KNOWN_INPUT_MODULES)
 
 
 def test_unknown_report_module_lists_known_ones(circuit):
     reports = {"v": {"module": "membrane", "variable_name": "v", "cells": "v1"}}
     message = raises(simulation(circuit, reports=reports),
-                     r"report 'reports\.v' uses unknown module 'membrane'; known modules: ")
+                     r"report 'reports\.v' uses unknown module 'membrane' "
+                     r"\(did you mean 'membrane_report'\?\); known modules: ")
     assert all(module in message for module in KNOWN_REPORT_MODULES)
 
 

@@ -322,3 +322,31 @@ def test_group_by_node_type_id(tmp_path):
     net = popnet.PopNetwork.from_config(SimulationConfig.from_json(_point_circuit(tmp_path)),
                                         group_by="node_type_id")
     assert sorted(p.name for p in net.populations) == ["1", "2"]
+
+
+def test_pop_7pops_converted_mixes_unit_styles_per_file(example_copy):
+    """BMTK's pop_7pops_converted: five DiPDE (s/V) population JSONs and two ms/mV ones in one
+    circuit. Each JSON is converted by its own units and every edge by its target's: the five
+    s/V populations read their edges' delay 2.0 as 2 s (bmtk + DiPDE's meaning), longer than the
+    1.5 s run, so no input reaches them (bmtk + DiPDE writes ~0 Hz for them too); the two ms/mV
+    populations get 0.0045-0.05 mV jumps on a 20 mV threshold and stay silent. Every population
+    is run and reported, and the late delays are named in the log."""
+    folder = example_copy("pop_7pops_converted", components="pop_components")
+    result = popnet.run_config(folder / "config.simulation.json", plot=False)
+    net = result.extra["network"]
+    assert set(result.rates) == {"Scnn1a", "Rorb", "Nr5a1", "PV1", "PV2", "LIF_exc", "LIF_inh"}
+    units = {g.label: g.units for g in net.groups if not g.external}
+    assert units["LIF_exc"] == units["LIF_inh"] == U.MS_MV
+    assert {units[n] for n in ("Scnn1a", "Rorb", "Nr5a1", "PV1", "PV2")} == {U.SI}
+    lif = next(p for p in net.populations if p.name == "LIF_exc")
+    scnn = next(p for p in net.populations if p.name == "Scnn1a")
+    assert lif.tau_m == 24.0 and scnn.tau_m == pytest.approx(44.9)
+    conns = {(c.source, c.target): c for c in net.connections}
+    assert conns[("tON_001", "Scnn1a")].delay.values[0] == pytest.approx(2000.0)   # 2.0 s
+    assert conns[("tON_001", "LIF_exc")].delay.values[0] == pytest.approx(2.0)     # 2.0 ms
+    assert conns[("tON_001", "LIF_exc")].weight.values[0] == pytest.approx(0.0045)  # mV
+    assert result.extra["simulator"].solver.dt == pytest.approx(2.0)              # run.dt 0.002 s
+    for name, (_, rates) in result.rates.items():
+        assert rates.max() < 1e-6, name
+    assert any("delays >= run.tstop" in n for n in net.notes)
+    assert "delays >= run.tstop" in (folder / "output" / "logging.txt").read_text()

@@ -1,0 +1,69 @@
+"""The ``bmtk-like`` command.
+
+Every subcommand is a module of this package exposing
+
+    HELP: str                                   one line for ``bmtk-like --help``
+    add_arguments(parser) -> None               its options (argparse)
+    run(args) -> int                            the exit code
+
+and is registered by adding its module name to :data:`SUBCOMMANDS` below — nothing else.
+Modules import heavy packages (NEST, NEURON, matplotlib, simulators) inside ``run``, so
+``bmtk-like --help`` stays fast. Errors of our own types (``bmtk_like.errors``) are printed
+as one line by :func:`report_error` and exit 2.
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from bmtk_like.errors import BmtkLikeError
+
+#: subcommand name -> module under bmtk_like.cli (the one place a subcommand is registered)
+SUBCOMMANDS: dict[str, str] = {
+    "init": "init_env",
+    "validate": "validate",
+    "run": "run",
+    "plot": "plot",
+    "compare": "compare",
+    "raster": "raster",
+    "doctor": "doctor",
+    "reduce": "reduce",
+}
+
+
+def _version() -> str:
+    from bmtk_like import __version__
+    return f"bmtk-like {__version__}"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argparse parser with every registered subcommand."""
+    parser = argparse.ArgumentParser(
+        prog="bmtk-like",
+        description="One circuit, three scales: scaffold, validate, run (NEURON, NEST, popnet), "
+                    "plot and compare SONATA simulations.")
+    parser.add_argument("--version", action="version", version=_version())
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name, module_name in SUBCOMMANDS.items():
+        module = importlib.import_module(f"bmtk_like.cli.{module_name}")
+        p = sub.add_parser(name, help=module.HELP, description=module.__doc__,
+                           formatter_class=argparse.RawDescriptionHelpFormatter)
+        module.add_arguments(p)
+        p.set_defaults(func=module.run)
+    return parser
+
+
+def report_error(exc: BmtkLikeError) -> int:
+    """Print a user error as one line on stderr; return the exit code (2)."""
+    print(f"error: {exc}", file=sys.stderr)
+    return 2
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``bmtk-like`` console script; returns the exit code."""
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except BmtkLikeError as exc:
+        return report_error(exc)

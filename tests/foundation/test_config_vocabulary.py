@@ -1,0 +1,216 @@
+"""The one config vocabulary: legal bmtk/SONATA keys load quietly, typos are named with their
+correction, unit slips are warned about, and validate's verdict is the loader's."""
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import warnings
+from pathlib import Path
+
+import pytest
+
+from bmtk_like.config import KNOWN_INPUT_MODULES, VOCABULARY, load_config
+from bmtk_like.config.vocabulary import markdown
+from bmtk_like.config.vocabulary.lint import check_config
+from bmtk_like.errors import ConfigError, ConfigWarning
+from bmtk_like.validate import validate
+
+REPO = Path(__file__).resolve().parents[2]
+FIXTURES = Path(os.environ.get("BMTK_LIKE_FIXTURES", REPO.parent / "shared" / "fixtures" /
+                               "bmtk_examples"))
+CONFIGS = sorted(FIXTURES.glob("**/config*.json")) if FIXTURES.is_dir() else []
+needs_fixtures = pytest.mark.skipif(not CONFIGS, reason="shared bmtk fixtures not present")
+
+
+def _load(path, **options):
+    """(config or None, ConfigError text or None, ConfigWarnings raised)."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ConfigWarning)
+        try:
+            return load_config(path, **options), None, [w for w in caught
+                                                       if w.category is ConfigWarning]
+        except ConfigError as exc:
+            return None, str(exc), [w for w in caught if w.category is ConfigWarning]
+
+
+def test_config_reference_is_generated_from_the_table():
+    committed = (REPO / "docs" / "config_reference.md").read_text(encoding="utf-8")
+    assert committed == markdown.render(), (
+        "docs/config_reference.md is stale: run python -m bmtk_like.config.vocabulary "
+        "--markdown > docs/config_reference.md")
+
+
+def test_every_key_has_type_meaning_and_a_known_backend_word():
+    def walk(table):
+        for key in table.values():
+            assert key.type and key.meaning, key.name
+            assert key.acts in ("all", "NEURON", "NEST", "popnet", "ignored", "NEURON, NEST"), key
+            if key.children:
+                yield from walk(key.children)
+            yield key
+    tables = [VOCABULARY.top, VOCABULARY.input_common, VOCABULARY.report_common]
+    tables += [m.keys for m in (*VOCABULARY.inputs.values(), *VOCABULARY.reports.values())]
+    assert sum(1 for table in tables for _ in walk(table)) > 250
+    names = [n.lower() for n in VOCABULARY.module_names("input")]
+    assert len(names) == len(set(names))
+    for module in ("IClamp", "SEClamp", "syn_activity", "replay", "xstim", "pop_rates", "nwb",
+                   "sonata", "csv", "h5", "ecephys_probe", "movie", "graiting"):
+        assert module in KNOWN_INPUT_MODULES
+    assert {"amp_units", "sweep_id", "separator"} <= set(VOCABULARY.input_module("IClamp").keys)
+    assert "duration" in VOCABULARY.top["run"].children
+
+
+@needs_fixtures
+@pytest.mark.parametrize("path", CONFIGS, ids=lambda p: str(p.relative_to(FIXTURES)))
+def test_fixture_config_has_no_unknown_key(path):
+    """Every key of BMTK's own example configs is in the vocabulary: no warning at all."""
+    cfg, error, caught = _load(path, validate_files=False)
+    # bio_stp_models names a list of gids as a node set, which the node-set reader refuses
+    assert cfg is not None or "'node_sets.save_cell_vars'" in error
+    assert [str(w.message) for w in caught] == []
+    if cfg is not None:
+        assert cfg.notices == ()
+
+
+@needs_fixtures
+@pytest.mark.parametrize("path", CONFIGS, ids=lambda p: str(p.relative_to(FIXTURES)))
+def test_validate_verdict_is_the_loaders(path):
+    cfg, error, _ = _load(path)
+    findings = validate([path])
+    errors = [f for f in findings if f.severity == "error"]
+    assert bool(errors) == (cfg is None), (error, [str(f) for f in errors])
+
+
+@pytest.fixture
+def point_copy(tmp_path):
+    if not FIXTURES.is_dir():
+        pytest.skip("shared bmtk fixtures not present")
+    for name in ("point_120cells", "point_components"):
+        shutil.copytree(FIXTURES / name, tmp_path / name)
+    return tmp_path / "point_120cells"
+
+
+def _edit(path: Path, change) -> Path:
+    data = json.loads(path.read_text())
+    change(data)
+    path.write_text(json.dumps(data, indent=2))
+    return path
+
+
+def test_misspelt_keys_are_named_with_their_correction(point_copy):
+    def misspell(data):
+        data["output"]["overwite_output_dir"] = data["output"].pop("overwrite_output_dir")
+        data["run"]["tsop"] = 100.0
+        data["inputs"]["noise"] = {"module": "poisson", "input_type": "spikes",
+                                   "node_set": "thalamus", "rates": 5.0}
+    path = _edit(point_copy / "config.simulation.json", misspell)
+    cfg, _, caught = _load(path, validate_files=False)
+    messages = [str(w.message) for w in caught]
+    assert len(messages) == 3 and all(m.startswith(f"{path}: unknown key '") for m in messages)
+    assert any("'output.overwite_output_dir' (did you mean 'overwrite_output_dir'?)" in m
+               for m in messages)
+    assert any("'run.tsop' (did you mean 'tstop'?)" in m for m in messages)
+    assert any("'inputs.noise.rates' (did you mean 'rate'?)" in m and "pop_rates" in m
+               for m in messages)
+    assert [n.suggestion for n in cfg.notices] == ["tstop", "overwrite_output_dir", "rate"]
+    # validate reports the same as warnings; --strict (and strict loading) refuse them
+    warned = [f for f in validate([path]) if "unknown key" in f.message]
+    assert len(warned) == 3 and {f.severity for f in warned} == {"warning"}
+    strict = [f for f in validate([path], strict=True) if "unknown key" in f.message]
+    assert {f.severity for f in strict} == {"error"}
+    with pytest.raises(ConfigError, match=r"strict loading refuses 3 warning"):
+        load_config(path, strict=True, validate_files=False)
+
+
+def test_a_typo_of_a_required_key_is_named_in_the_error(point_copy):
+    path = _edit(point_copy / "config.simulation.json",
+                 lambda d: d["run"].__setitem__("tsop", d["run"].pop("tstop")))
+    with pytest.raises(ConfigError, match=r"missing required key 'run\.tstop' \('run\.tsop' is "
+                                          r"there: a misspelling of 'tstop'\?\)"):
+        load_config(path)
+    assert any(f.severity == "error" and "run.tsop" in f.message for f in validate([path]))
+
+
+def test_pop_rates_takes_rates_not_rate():
+    data = {"inputs": {"ext": {"module": "pop_rates", "input_type": "csv", "rate": "r.csv",
+                               "node_set": "ext"}}}
+    (notice,) = check_config(data, lambda section, name=None: "sim.json")
+    assert notice.key == "inputs.ext.rate" and notice.suggestion == "rates"
+    assert "'rate' is a key of module poisson" in notice.message
+
+
+def test_key_in_the_wrong_section_says_where_it_belongs():
+    data = {"spikes_file": "spikes.h5", "run": {"tstop": 100.0, "dt": 0.1, "v_init": -70.0}}
+    notices = check_config(data, lambda section, name=None: f"{section}.json")
+    assert [(n.source, n.key) for n in notices] == [("spikes_file.json", "spikes_file"),
+                                                   ("run.json", "run.v_init")]
+    assert "'spikes_file' is a key of 'output'" in notices[0].message
+    assert "'v_init' is a key of 'conditions'" in notices[1].message
+
+
+@pytest.mark.parametrize("run, target, expected", [
+    ({"tstop": 1.0, "dt": 0.1}, "NEURON", r"'run\.tstop' is 1 ms.*write \"tstop\": 1000"),
+    ({"tstop": 30.0, "dt": 5.0}, "NEST", r"only 6\.0 time steps of dt = 5 ms"),
+    ({"tstop": 1500.0, "dt": 0.1}, "DiPDE", r"'run\.dt' is 0\.1: BMTK's popnet .* seconds.*"
+                                             r"write 0\.0001"),
+    ({"tstop": 100.0, "duration": 200.0, "dt": 0.1}, "NEST", r"both tstop \(100 ms\) and "
+                                                              r"duration \(200 ms\)"),
+])
+def test_unit_slips_say_what_was_probably_meant(run, target, expected):
+    notices = check_config({"run": run, "target_simulator": target},
+                           lambda section, name=None: "sim.json")
+    assert len(notices) == 1
+    assert re.search(expected, notices[0].message), notices[0].message
+
+
+@pytest.mark.parametrize("run, target", [({"tstop": 1000.0, "dt": 0.1}, "NEST"),
+                                         ({"tstop": 3000.0, "dt": 0.001}, "NEST"),
+                                         ({"tstop": 1500.0, "dt": 0.002}, "DiPDE"),
+                                         ({"tstop": 1500.0, "dt": 0.1, "popnet_units": "ms_mV"},
+                                          "popnet")])
+def test_ordinary_runs_are_not_unit_slips(run, target):
+    assert check_config({"run": run, "target_simulator": target},
+                        lambda section, name=None: "sim.json") == []
+
+
+def test_enabled_false_leaves_out_edges_inputs_and_reports(point_copy):
+    circuit = _edit(point_copy / "config.circuit.json", lambda d: d["networks"]["edges"][0]
+                    .update(enabled=False, name="recurrent"))
+    path = _edit(point_copy / "config.simulation.json", lambda d: (
+        d["inputs"]["thalamus_spikes"].update(enabled=False),
+        d["reports"]["membrane_potential"].update(enabled=False)))
+    cfg, error, caught = _load(path)
+    assert error is None and caught == []
+    assert [e.edges_file.name for e in cfg.edges] == ["thalamus_cortex_edges.h5"]
+    assert cfg.inputs == {} and cfg.reports == {}
+    assert circuit.exists()
+
+
+def test_enabled_false_on_nodes_is_loaded_as_bmtk_does_with_a_warning(point_copy):
+    _edit(point_copy / "config.circuit.json",
+          lambda d: d["networks"]["nodes"][1].update(enabled=False))
+    cfg, _, caught = _load(point_copy / "config.simulation.json")
+    assert len(cfg.nodes) == 2
+    assert [str(w.message).split(": ", 1)[1][:42] for w in caught] == \
+        ["'networks.nodes[1].enabled' is false, but "]
+
+
+def test_duration_stands_in_for_tstop(point_copy):
+    path = _edit(point_copy / "config.simulation.json",
+                 lambda d: d["run"].__setitem__("duration", d["run"].pop("tstop")))
+    cfg, error, caught = _load(path)
+    assert error is None and caught == []
+    assert (cfg.run.tstop, cfg.run.duration) == (3000.0, 3000.0)
+
+
+def test_inputs_without_node_set_take_bmtks_default(point_copy):
+    path = _edit(point_copy / "config.simulation_iclamp.json",
+                 lambda d: d["inputs"]["current_clamp_1"].pop("node_set"))
+    cfg, error, _ = _load(path)
+    assert error is None and cfg.inputs["current_clamp_1"].node_set == "all"
+    path = _edit(path, lambda d: d["inputs"].update(spikes={
+        "module": "sonata", "input_type": "spikes", "input_file": "inputs/thalamus_spikes.h5"}))
+    with pytest.raises(ConfigError, match=r"input 'inputs\.spikes' has no 'node_set'"):
+        load_config(path)
