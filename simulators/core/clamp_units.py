@@ -10,7 +10,9 @@ NEST's ``step_current_generator`` unchanged (pA). So a config means what its own
 
 The amplitude is stored in nA (``CurrentClamp.amps``); NEST's pA conversion is in
 ``simulators/pointnet/stimuli.py``. When ``--simulator`` runs the config on another level, the
-physical current is the same and the log says how the value was read.
+physical current is the same and the log says how the value was read. Amplitudes that look
+written in the other level's unit are flagged when the config loads
+(``bmtk_like.config.vocabulary.lint.clamp_amplitudes``).
 """
 from __future__ import annotations
 
@@ -21,8 +23,6 @@ from bmtk_like.errors import ConfigError
 
 PA_PER_NA = 1000.0
 UNIT_SCALE_TO_NA = {"nA": 1.0, "pA": 1.0 / PA_PER_NA}
-#: An IClamp amp at or above this many nA, read as nA without an explicit unit, is suspicious.
-SUSPICIOUS_NA = 20.0
 _log = logging.getLogger("bmtk_like.simulation")   # the run log (simulators.core.output)
 
 
@@ -56,7 +56,7 @@ def amps_in_na(cfg: Any, spec_units: Optional[str], amps_max: float, where: str,
                simulator: Optional[str] = None) -> float:
     """The factor that turns this input's ``amp`` values into nA, logging how they were read.
 
-    ``amps_max``: the largest |amp| written (for the unit-slip warning); ``simulator``: the
+    ``amps_max``: the largest |amp| written (for the log); ``simulator``: the
     backend running the config (a different level than the target is logged at WARNING)."""
     unit, why = amp_unit(cfg, spec_units, where)
     scale = UNIT_SCALE_TO_NA[unit]
@@ -68,8 +68,4 @@ def amps_in_na(cfg: Any, spec_units: Optional[str], amps_max: float, where: str,
               f"{amps_max * scale:g} nA = {amps_max * scale * PA_PER_NA:g} pA at most)"
               if swapped else ""))
     _log.log(logging.WARNING if swapped else logging.INFO, msg)
-    if spec_units is None and unit == "nA" and amps_max >= SUSPICIOUS_NA:
-        _log.warning("%s (IClamp): amp %g is read as nA (%s) — a large current; if it was "
-                     "written in pA (as for bmtk's pointnet), add \"amp_units\": \"pA\".",
-                     where, amps_max, why)
     return scale

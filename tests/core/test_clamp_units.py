@@ -49,12 +49,6 @@ def test_swapped_level_keeps_the_current_and_says_so(tiny, caplog):
     assert "amp read as pA" in caplog.text
 
 
-def test_large_na_amp_is_flagged(tiny, caplog):
-    with caplog.at_level(logging.WARNING, logger="bmtk_like.simulation"):
-        _amps(tiny, "NEURON", amp=250.0)
-    assert "amp 250 is read as nA" in caplog.text and "\"amp_units\": \"pA\"" in caplog.text
-
-
 def test_iclamp_without_node_set_drives_all(tiny):
     spec = input_spec("clamp", "IClamp", "current_clamp", None, amp=0.1, delay=1.0, duration=2.0)
     cfg = make_cfg(tiny, inputs={"clamp": spec}, target_simulator="NEURON")
