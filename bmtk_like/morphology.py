@@ -28,6 +28,7 @@ from pathlib import Path
 import numpy as np
 
 from bmtk_like.errors import BuilderError
+from bmtk_like.sonata.columns import is_missing
 
 SWC_TYPES = {"soma": 1, "somatic": 1, "axon": 2, "axonal": 2, "dend": 3, "basal": 3, "apic": 4, "apical": 4}
 TYPE_ORDER = (1, 3, 4, 2)    # numbering: soma, dend, apic, axon
@@ -211,11 +212,9 @@ def resolve_morphology_path(morphology: str, morphologies_dir: str | os.PathLike
     An absolute path or an existing relative path is used as is; otherwise the
     file is looked up in ``morphologies_dir`` (a missing file there is an error).
     """
-    if morphology is None or (isinstance(morphology, float) and np.isnan(morphology)):
+    if is_missing(morphology):
         return None
     name = str(morphology)
-    if name in ("", "NULL", "NONE", "None", "nan"):
-        return None
     if os.path.isabs(name) or (morphologies_dir is None and os.path.exists(name)):
         if not os.path.exists(name):
             raise BuilderError(f"{where}morphology file '{name}' does not exist.")

@@ -86,9 +86,8 @@ class CellModel:
 
 
 def _component(components: dict, key: str, who: str) -> Path:
-    if key not in components:
-        raise SimulationError(f"{who} needs components.{key} in the config (where its files live); add it")
-    return Path(components[key])
+    from simulators.core.params import component_dir
+    return component_dir(components, key, who)
 
 
 def _load_json(folder: Path, name: str, who: str) -> dict:
@@ -101,7 +100,7 @@ def _load_json(folder: Path, name: str, who: str) -> dict:
 
 def resolve_model(node_type: dict, components: dict, dL: float, who: str) -> CellModel:
     """Turn one node-type row (model_type, model_template, morphology, dynamics_params...) into a CellModel."""
-    from bmtk_like.sonata import normalize_model_type
+    from simulators.core.levels import normalize_model_type
     model_type = normalize_model_type(optional_text(node_type.get("model_type")) or "")
     template = optional_text(node_type.get("model_template")) or ""
     processing = optional_text(node_type.get("model_processing"))

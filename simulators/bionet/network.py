@@ -17,31 +17,16 @@ from typing import Any
 import numpy as np
 
 from bmtk_like.errors import SimulationError
-from simulators.bionet import mechanisms, parallel, replay, short_delays, spontaneous
+from bmtk_like.sonata.columns import MODEL_COLUMNS
+from simulators.bionet import coreneuron, mechanisms, parallel, replay, short_delays, spontaneous
 from simulators.bionet.cells import Cell, CellModel, build_cell, resolve_model
 from simulators.bionet.synapses import SynapsePlan, make_synapses, plan_edges
+from simulators.bionet.weights import network_weight_functions
 
 log = logging.getLogger("bmtk_like.simulation")
 
 
 _live_network: "weakref.ref[BioNetwork] | None" = None
-MODEL_COLUMNS = ("model_type", "model_template", "model_processing", "morphology", "dynamics_params")
-"""Node columns that choose a cell model; any of them may be per node (h5) instead of per node type."""
-
-
-def prepare_environment(cfg) -> None:
-    """Create/clean the output folder (rank 0, by the config's overwrite policy) and open the run log."""
-    from simulators.core import prepare_output_dir, setup_logging
-    if getattr(cfg, "_bionet_prepared", False) or getattr(cfg, "output", None) is None:
-        return
-    if parallel.is_root():
-        prepare_output_dir(cfg)
-        setup_logging(cfg)
-    parallel.barrier()
-    try:
-        cfg._bionet_prepared = True
-    except AttributeError:   # a frozen config: preparing twice only re-cleans our own files
-        pass
 
 
 def _set_initial_states(cells: list) -> None:
@@ -88,17 +73,24 @@ class BioNetwork:
         self.n_synapses = self.n_netcons = 0
         self.built = False
         self.timings: dict[str, float] = {}
+        self.weight_functions = network_weight_functions()
+        self.use_coreneuron = coreneuron.requested(cfg)   # simulate on CoreNEURON (mechanisms built for it too)
 
     @classmethod
     def from_config(cls, cfg, dL: float | None = None, spike_threshold: float | None = None) -> "BioNetwork":
-        """Prepare the output folder and log (once per config), load the circuit; nothing is built yet.
+        """Load the circuit; nothing is built or written yet (``BioSimulator.from_config`` prepares the
+        output folder and log, then builds).
 
         ``dL`` (µm) and ``spike_threshold`` (mV) override the config's run section.
         """
         from simulators.core import Circuit
-        circuit = Circuit.from_config(cfg)      # a circuit that cannot be read leaves old outputs alone
-        prepare_environment(cfg)
-        return cls(circuit, cfg, dL, spike_threshold)
+        return cls(Circuit.from_config(cfg), cfg, dL, spike_threshold)
+
+    def add_weight_function(self, function, name: str | None = None, vectorized: bool = True,
+                            overwrite: bool = True) -> None:
+        """Register a weight function on this network only (contract: ``simulators/core/weights.py``;
+        ``function(batch)`` returns one weight per synapse, µS); call before the network is built."""
+        self.weight_functions.add(function, name, vectorized=vectorized, overwrite=overwrite)
 
     # ---- queries --------------------------------------------------------------------------
     def is_local(self, population: str, node_ids: np.ndarray) -> np.ndarray:
@@ -176,11 +168,9 @@ class BioNetwork:
 
     def _resolve_models(self) -> None:
         """One CellModel per distinct (node type, per-node model columns) combination of every population."""
-        from bmtk_like.sonata import normalize_model_type
         comps = {k: Path(v) for k, v in self.circuit.components.items()}
         for name, pop in self.circuit.nodes.items():
-            raw, inverse = np.unique(pop.column("model_type").astype(str), return_inverse=True)
-            model_types = np.array([normalize_model_type(t) for t in raw])[inverse.reshape(-1)]
+            model_types = self.circuit.model_types(name)      # the level decisions live in simulators/core/levels.py
             self._artificial[name] = np.zeros(pop.size, dtype=bool)
             self._translated[name] = np.zeros(pop.size, dtype=bool)
             self._weight_per_unit[name] = np.ones(pop.size)
@@ -201,7 +191,7 @@ class BioNetwork:
                 row = pop.type_row(type_id)
                 row.update({c: pop.column(c)[node] for c in per_node})
                 row["model_type"] = model_types[node]
-                who = f"node type {type_id} of population {name}" + \
+                who = f"node type {type_id} of population '{name}'" + \
                     (f" ({', '.join(f'{c}={row[c]}' for c in per_node)})" if per_node else "")
                 model = resolve_model(row, comps, self.dL, who)
                 self.models[(name, str(uniq[k]))] = model
@@ -216,7 +206,9 @@ class BioNetwork:
 
     def _load_mechanisms(self) -> None:
         mech_dir = self.circuit.components.get("mechanisms_dir")
-        if mech_dir is not None and Path(mech_dir).is_dir() and mechanisms.find_mod_files(mech_dir):
+        if self.use_coreneuron:          # both engines load the build of nrnivmodl -coreneuron
+            coreneuron.load_mechanisms(self, Path(mech_dir) if mech_dir is not None else None)
+        elif mech_dir is not None and Path(mech_dir).is_dir() and mechanisms.find_mod_files(mech_dir):
             mechanisms.load_mechanisms(mech_dir)
         elif mech_dir is not None:
             log.warning("components.mechanisms_dir %s has no .mod files; only NEURON's built-in mechanisms "

@@ -319,7 +319,7 @@ def test_block_run_with_progress_bar_gives_the_same_spikes(tmp_path, capsys):
     blocks = _run(small_config(tmp_path, run={"block_run": True, "block_size": 50.0}), progress=True)
     assert blocks.spikes == whole
     assert "NEST" in capsys.readouterr().err          # the tqdm bar was drawn
-    with pytest.raises(ConfigError, match=r"unknown NEST run override\(s\) \['tstpo'\]"):
+    with pytest.raises(ConfigError, match=r"unknown run override\(s\) 'tstpo' \(did you mean 'tstop'\?\) for NEST"):
         _run(small_config(tmp_path), tstpo=10.0)
 
 
