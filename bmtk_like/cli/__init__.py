@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
-import warnings
 
 from bmtk_like.errors import BmtkLikeError
 
@@ -64,14 +63,21 @@ def report_error(exc: BaseException | str) -> int:
     return 2
 
 
-def show_warning(message, category, filename, lineno, file=None, line=None) -> None:
-    """Our warnings (config typos, unit slips, ignored input) as one ``warning: ...`` line, without
-    Python's source-line echo; other warnings as Python prints them."""
-    from bmtk_like.errors import ConfigWarning, InputWarning
-    if issubclass(category, (ConfigWarning, InputWarning)):
-        print(f"warning: {message}", file=file or sys.stderr)
-    else:
-        print(warnings.formatwarning(message, category, filename, lineno, line), end="", file=file or sys.stderr)
+def _show_config_warnings() -> None:
+    """Config warnings (typos, unit slips) print as ``warning: ...`` lines, like errors."""
+    import warnings
+    from bmtk_like.errors import ConfigWarning
+    default = warnings.showwarning
+    if getattr(default, "config_warnings_as_lines", False):
+        return
+
+    def show(message, category, filename, lineno, file=None, line=None):
+        if issubclass(category, ConfigWarning):
+            print(f"warning: {message}", file=file or sys.stderr)
+        else:
+            default(message, category, filename, lineno, file, line)
+    show.config_warnings_as_lines = True
+    warnings.showwarning = show
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -84,9 +90,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     parser.add_argument("--debug", action="store_true", help="show the Python traceback of an error")
     args = parser.parse_args([a for a in argv if a != "--debug"])
-    previous = warnings.showwarning
-    if not debug:
-        warnings.showwarning = show_warning
+    _show_config_warnings()
     try:
         return int(args.func(args) or 0)
     except BmtkLikeError as exc:
@@ -99,5 +103,3 @@ def main(argv: list[str] | None = None) -> int:
         report_error(f"internal error ({type(exc).__name__}: {exc}); please report it with the output of "
                      "the same command run with --debug")
         return 3
-    finally:
-        warnings.showwarning = previous
