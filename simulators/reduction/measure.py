@@ -24,9 +24,11 @@ Protocols (units: ms, mV, nA, MΩ):
   the difference to an identical run without the event: the location-averaged PSP of one edge of
   weight ``syn_weight`` (PSPs of this size sum linearly). A conductance synapse's PSP depends on the
   membrane potential, and a firing cell sits well above rest, so the PSP is measured at two holding
-  currents (:data:`HOLD_FRACTION` × rheobase and half that, lowered in 10 % steps until no spike
-  occurs) and interpolated linearly in voltage to ``v_firing``, the median somatic voltage while the
-  cell fires at 2× rheobase (linear in V is exact for the driving force of a passive cell).
+  currents (:data:`HOLD_FRACTION` × rheobase and half that, each lowered in steps of 10 % of the
+  former until neither run has a spike nor a voltage above :data:`SPIKE_FREE_BELOW_MV`) and
+  interpolated linearly in voltage to ``v_firing``, the median somatic voltage while the cell fires
+  at 2× rheobase (or the nearest multiple at which it fires), extrapolating at most the distance
+  between the two holding levels (linear in V is exact for the driving force of a passive cell).
 """
 from __future__ import annotations
 
@@ -45,6 +47,7 @@ HOLD_FRACTION = 0.8
 PSP_SPACING_MS = 300.0
 PSP_WINDOW_MS = 150.0
 N_SITES = 30
+SPIKE_FREE_BELOW_MV = -35.0
 
 
 @dataclass
@@ -217,23 +220,26 @@ def psps(bench: _Bench, probes: list, hold_amp: float, seed: int, v_target: floa
     i_hold = int(round(SETTLE_MS / dt)) - 1
     levels = []
     for amp in (0.5 * hold_amp, hold_amp):
-        while True:       # no spike during the PSP runs
+        while True:       # no spike (not even one too small for the detector) in either run
             for item in keep:
                 if isinstance(item, tuple):
                     item[1].weight[0] = item[2]
             spikes, v_event = bench.run(tstop, hold_amp=amp)
-            if not spikes.size or amp <= 0.0:
+            for item in keep:
+                if isinstance(item, tuple):
+                    item[1].weight[0] = 0.0
+            spikes_base, v_base = bench.run(tstop, hold_amp=amp)
+            quiet = not spikes.size and not spikes_base.size and \
+                max(v_event[i_hold:].max(), v_base[i_hold:].max()) < SPIKE_FREE_BELOW_MV
+            if quiet or amp <= 0.0:
                 break
-            amp -= 0.1 * abs(amp) + 1e-4
-        for item in keep:
-            if isinstance(item, tuple):
-                item[1].weight[0] = 0.0
-        _, v_base = bench.run(tstop, hold_amp=amp)
+            amp = max(0.0, amp - 0.1 * abs(hold_amp))
         traces = {key: v_event[int(round(t0 / dt)):int(round(t0 / dt)) + n] - v_base[int(round(t0 / dt)):
                                                                                    int(round(t0 / dt)) + n]
                   for key, t0 in starts.items()}
         levels.append((float(v_base[i_hold]), amp, traces))
     (v_lo, amp_lo, lo), (v_hi, amp_hi, hi) = levels
+    v_target = min(v_target, v_hi + (v_hi - v_lo))        # extrapolate at most one interval beyond
     share = (v_target - v_lo) / (v_hi - v_lo) if abs(v_hi - v_lo) > 0.5 else 1.0
     out = {key: (lo[key] + share * (hi[key] - lo[key])).tolist() for key in starts}
     out["_holds"] = [[v_lo, amp_lo], [v_hi, amp_hi]]
@@ -254,7 +260,9 @@ def measure(task: CellTask) -> dict:
         result["fi_multiples"] = list(FI_MULTIPLES)
         rates = [bench.rate(m * rh) for m in FI_MULTIPLES]
         result["fi_rates_hz"] = [r for r, _ in rates]
-        result["v_firing"] = rates[FI_MULTIPLES.index(2.0)][1]
+        firing = [k for k, (r, _) in enumerate(rates) if r > 0] or [FI_MULTIPLES.index(2.0)]
+        at = min(firing, key=lambda k: abs(FI_MULTIPLES[k] - 2.0))     # 2x, or the nearest multiple that fires
+        result["v_firing"] = rates[at][1]
         traces = psps(bench, task.probes, HOLD_FRACTION * rh, task.seed, result["v_firing"])
         result["psp_holds"] = traces.pop("_holds", [])
         result["psps"] = traces
