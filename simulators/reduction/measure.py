@@ -48,6 +48,7 @@ PSP_SPACING_MS = 300.0
 PSP_WINDOW_MS = 150.0
 N_SITES = 30
 SPIKE_FREE_BELOW_MV = -35.0
+OPERATING_RATE_HZ = 5.0
 
 
 @dataclass
@@ -247,6 +248,14 @@ def psps(bench: _Bench, probes: list, hold_amp: float, seed: int, v_target: floa
     return out
 
 
+def firing_voltage(rates: list) -> float:
+    """Median somatic voltage (mV) at the smallest f-I multiple firing at least
+    :data:`OPERATING_RATE_HZ` (else the highest-rate one): where a cell firing at a network's rates sits."""
+    above = [k for k, (r, _) in enumerate(rates) if r >= OPERATING_RATE_HZ]
+    k = above[0] if above else max(range(len(rates)), key=lambda j: rates[j][0])
+    return float(rates[k][1])
+
+
 def measure(task: CellTask) -> dict:
     """All measurements of one node type (plain JSON-able dict; see the module docstring)."""
     bench = _Bench(task)
@@ -260,9 +269,8 @@ def measure(task: CellTask) -> dict:
         result["fi_multiples"] = list(FI_MULTIPLES)
         rates = [bench.rate(m * rh) for m in FI_MULTIPLES]
         result["fi_rates_hz"] = [r for r, _ in rates]
-        firing = [k for k, (r, _) in enumerate(rates) if r > 0] or [FI_MULTIPLES.index(2.0)]
-        at = min(firing, key=lambda k: abs(FI_MULTIPLES[k] - 2.0))     # 2x, or the nearest multiple that fires
-        result["v_firing"] = rates[at][1]
+        result["fi_v_median"] = [v for _, v in rates]
+        result["v_firing"] = firing_voltage(rates)
         traces = psps(bench, task.probes, HOLD_FRACTION * rh, task.seed, result["v_firing"])
         result["psp_holds"] = traces.pop("_holds", [])
         result["psps"] = traces

@@ -19,7 +19,7 @@ from simulators.core.levels import node_model_types, split_template
 from simulators.reduction.measure import CellTask, SynapseProbe
 
 log = logging.getLogger("bmtk_like.reduction")
-PROTOCOL_VERSION = "2"
+PROTOCOL_VERSION = "3"
 """Bump when measure.py changes what it measures: cached measurements are then redone."""
 MAX_SITES_FROM_FILE = 200
 
