@@ -30,6 +30,11 @@ class ModelTranslationError(SimulationError):
     """A node/edge type has no model the chosen level can run."""
 
 
+class InputWarning(UserWarning):
+    """An input file holds something the run ignores, as bmtk does (e.g. spikes for node ids the
+    population lacks). The message names the file, population and ids."""
+
+
 class ConfigWarning(UserWarning):
     """A config key nobody defines (a likely typo) or a value that looks like a unit slip.
 

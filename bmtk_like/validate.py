@@ -21,6 +21,7 @@ import numpy as np
 from bmtk_like.config.stimuli import is_gid_list
 from bmtk_like.errors import BmtkLikeError
 from bmtk_like.sonata import EdgePopulation, NodePopulation, read_edges, read_index, read_nodes
+from bmtk_like.sonata.checks import edge_endpoint_problems
 
 
 @dataclass(frozen=True)
@@ -74,6 +75,7 @@ def validate(paths: Iterable[str | os.PathLike], strict: bool = False) -> list[F
                            for name, spec in config.reports.items()
                            if spec.cells is not None and not is_gid_list(spec.cells)]
             findings += _check_target_simulator(config, path)
+            findings += check_modules_run(config, path)
             component_checks.append(config)
         elif path.name.endswith("_nodes.h5"):
             node_files.append((path, _types_file_for(path, "node")))
@@ -95,6 +97,8 @@ def validate(paths: Iterable[str | os.PathLike], strict: bool = False) -> list[F
         findings += check_edge_population(pop, nodes)
     for config in component_checks:
         findings += check_component_files(config, nodes, edges)
+        findings += check_inputs_as_run(config, nodes)
+        findings += check_models_as_run(config, nodes, edges)
     for pop in edges.values():
         findings += _check_delays(pop)
     if node_sets or references:
@@ -107,6 +111,32 @@ def validate(paths: Iterable[str | os.PathLike], strict: bool = False) -> list[F
 def _as_strict(findings: list[Finding]) -> list[Finding]:
     """Every warning made an error (``validate --strict``)."""
     return [Finding("error", f.where, f.message) if f.severity == "warning" else f for f in findings]
+
+
+def check_modules_run(config, path: Path) -> list[Finding]:
+    """Inputs and reports the config's target_simulator does not run (from the vocabulary's
+    ``runs_on``): an input there stops the run (error); a report is an error on NEST, which
+    refuses it, and skipped elsewhere (warning)."""
+    from bmtk_like.config.vocabulary import VOCABULARY
+    from bmtk_like.config.vocabulary.lint import level_of
+    level = level_of(config.target_simulator)
+    if level is None:
+        return []
+    findings = []
+    for kind, specs, lookup in (("input", config.inputs, VOCABULARY.input_module),
+                                ("report", config.reports, VOCABULARY.report_module)):
+        for name, spec in specs.items():
+            module = lookup(spec.module)
+            if module is None or level in module.runs_on:
+                continue
+            where = ", ".join(module.runs_on) or "no bmtk_like backend"
+            fatal = kind == "input" or level == "NEST"
+            findings.append(Finding("error" if fatal else "warning", f"{path}: {kind}s.{name}",
+                                    f"module '{spec.module}' ({module.meaning}) runs on {where}, "
+                                    f"not on {level} (target_simulator "
+                                    f"'{config.target_simulator}'); the run "
+                                    + ("stops there" if fatal else "skips it")))
+    return findings
 
 
 def _vocabulary_findings(config) -> list[Finding]:
@@ -164,20 +194,12 @@ def _check_types(pop: NodePopulation | EdgePopulation) -> list[Finding]:
 def check_edge_population(pop: EdgePopulation, nodes: dict[str, NodePopulation]) -> list[Finding]:
     """Endpoints within the node populations, and both indices consistent with the table."""
     where = f"{pop.h5_file} [{pop.name}]"
-    findings: list[Finding] = []
-    sizes = {}
-    for role, pop_name, ids in (("source", pop.source_population, pop.source_node_id),
-                                ("target", pop.target_population, pop.target_node_id)):
-        if pop_name not in nodes:
-            findings.append(Finding("error", where, f"{role} population '{pop_name}' is not among the loaded "
-                                                    f"node populations ({', '.join(nodes) or 'none'})"))
-            continue
-        sizes[role] = nodes[pop_name].size
-        bad = (ids < 0) | (ids >= nodes[pop_name].size)
-        if bad.any():
-            findings.append(Finding("error", where, f"{int(bad.sum())} edges have {role}_node_id outside "
-                                                    f"0..{nodes[pop_name].size - 1} of population '{pop_name}' "
-                                                    f"(first bad id {int(ids[bad][0])})"))
+    findings = [Finding("error", where, f"{role} population '{pop_name}' is not among the loaded "
+                                        f"node populations ({', '.join(nodes) or 'none'})")
+                for role, pop_name in (("source", pop.source_population), ("target", pop.target_population))
+                if pop_name not in nodes]
+    findings += [Finding("error", where, problem)
+                 for problem in edge_endpoint_problems(pop, {n: p.size for n, p in nodes.items()})]
     try:
         with h5py.File(pop.h5_file, "r") as h5:
             grp = h5["edges"][pop.name]
@@ -191,8 +213,8 @@ def check_edge_population(pop: EdgePopulation, nodes: dict[str, NodePopulation])
                 problem = index_problem(index[0], index[1], ids)
                 if problem:
                     findings.append(Finding("error", where, f"index '{direction}': {problem}"))
-    except OSError as exc:
-        findings.append(Finding("error", where, f"cannot reopen to check indices ({exc})"))
+    except (OSError, RuntimeError, KeyError) as exc:   # damaged bytes in the index datasets
+        findings.append(Finding("error", where, f"cannot read the indices, the file is damaged ({exc})"))
     return findings
 
 
@@ -321,19 +343,72 @@ def check_component_files(config, nodes: dict, edges: dict) -> list[Finding]:
 
 
 def _check_delays(pop: EdgePopulation) -> list[Finding]:
-    """Delays (ms) must be finite and >= 0; 0 is below every run.dt (NEST refuses it)."""
+    """Delays of 0 ms are below every run.dt (NEST refuses them); negative/inf ones fail on read."""
     if not pop.has_column("delay"):
         return []
-    try:
-        delays = np.asarray(pop.column("delay"), dtype=float)
-    except (TypeError, ValueError):
-        return [Finding("error", f"{pop.h5_file} [{pop.name}]", "delay values are not numbers")]
-    present = delays[~np.isnan(delays)]
-    where = f"{pop.h5_file} [{pop.name}]"
-    if (present < 0).any() or np.isinf(present).any():
-        return [Finding("error", where, f"{int(((present < 0) | np.isinf(present)).sum())} edges have a negative or "
-                                        "infinite delay; delays are in ms and must be >= run.dt")]
-    if (present == 0).any():
-        return [Finding("warning", where, f"{int((present == 0).sum())} edges have delay 0 ms, below any run.dt "
-                                          "(NEST refuses it; NEURON delivers at once)")]
+    delays = np.asarray(pop.column("delay"), dtype=float)
+    if (delays == 0).any():
+        return [Finding("warning", f"{pop.h5_file} [{pop.name}]", f"{int((delays == 0).sum())} edges have delay "
+                                                                    "0 ms, below any run.dt (NEST refuses it; "
+                                                                    "NEURON delivers at once)")]
     return []
+
+
+# ---- the checks `run` makes on inputs and model files, with its words (bmtk_like.input_checks) ----
+def check_inputs_as_run(config, nodes: dict) -> list[Finding]:
+    """Every input's input_type, and the ids in its spike file or the numbers in its rates file."""
+    from bmtk_like.input_checks import check_input_type, read_pop_rates_table, spike_node_id_problem
+    from bmtk_like.reports import SpikeTrains
+    findings = []
+    for name, spec in config.inputs.items():
+        where = f"{config.path}: inputs.{name}"
+        path = spec.params.get("input_file") or spec.params.get("file") or spec.params.get("rates")
+        try:
+            check_input_type(name, spec.input_type, config.path)
+            if not isinstance(path, (str, os.PathLike)) or not Path(path).is_file():
+                continue
+            module = str(spec.module).lower()
+            if module == "pop_rates":
+                read_pop_rates_table(Path(path), f"input '{name}'")
+            elif module in ("h5", "hdf5", "sonata", "csv") and str(spec.input_type).lower() == "spikes":
+                trains = (SpikeTrains.from_csv(path, population=None) if module == "csv" or
+                          Path(path).suffix.lower() in (".csv", ".txt") else SpikeTrains.from_sonata(path, population=None))
+                named = spec.node_set if isinstance(spec.node_set, str) else None
+                pops = {named if p == "default" and len(trains.populations) == 1 and named in nodes else p: p
+                        for p in trains.populations}            # a legacy file: the node_set's population
+                problems = [spike_node_id_problem(pop, trains.get(stored)[0], nodes[pop].size, path,
+                                                  f"input '{name}'")
+                            for pop, stored in pops.items() if pop in nodes]
+                findings += [Finding("warning", where, p) for p in problems if p]
+        except BmtkLikeError as exc:
+            findings.append(Finding("error", where, str(exc)))
+    return findings
+
+
+def check_models_as_run(config, nodes: dict, edges: dict) -> list[Finding]:
+    """Synapse JSONs' receptor_type (NEST), population node types' model_template (popnet)."""
+    from bmtk_like.input_checks import check_population_template, synapse_params_problems
+    findings = []
+    folder = (config.components or {}).get("synaptic_models_dir")
+    for pop in edges.values():
+        for type_id, name in _type_values(pop.types, "dynamics_params").items():
+            path = Path(folder) / name if folder else None
+            if path is None or not name.endswith(".json") or not path.is_file():
+                continue
+            try:
+                params = json.loads(path.read_text(encoding="utf-8"))
+            except (json.JSONDecodeError, UnicodeDecodeError):
+                continue                                  # check_component_files names it
+            if isinstance(params, dict):
+                findings += [Finding("error", f"{pop.types_file} [edge type {type_id}]", problem)
+                             for problem in synapse_params_problems(params, path)]
+    for pop in nodes.values():
+        model_types = _type_values(pop.types, "model_type")
+        for type_id, template in _type_values(pop.types, "model_template").items():
+            if model_types.get(type_id, "").lower() == "population":
+                try:
+                    check_population_template(template, f"node type {type_id} of population '{pop.name}' "
+                                                        f"({pop.types_file})")
+                except BmtkLikeError as exc:
+                    findings.append(Finding("error", f"{pop.types_file} [node type {type_id}]", str(exc)))
+    return findings

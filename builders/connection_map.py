@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 
 from bmtk_like.errors import BuilderError
+from builders.arguments import check_params, check_property_name
 from builders.node_table import NodeSelection
 
 ITERATORS = ("one_to_one", "one_to_all", "all_to_one")
@@ -83,6 +84,9 @@ class ConnectionMap:
         name_list = [names] if isinstance(names, str) else list(names)
         if not name_list or not all(isinstance(n, str) for n in name_list):
             raise BuilderError(f"{where}: names must be a string or a list of strings, got {names!r}.")
+        for name in name_list:
+            check_property_name(name, where)
+        rule_params = check_params(rule_params, "rule_params", where)
         if (rule is None) == (values is None):
             raise BuilderError(f"{where}({name_list}): give exactly one of rule= or values=.")
         taken = set(self.property_names) - {"nsyns"}

@@ -9,6 +9,7 @@ result does not depend on the order or process in which blocks run:
 """
 from __future__ import annotations
 
+import numbers
 import random
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -163,9 +164,13 @@ def _checked(cm: ConnectionMap, result, sources: NodeArrays, targets: NodeArrays
     if not isinstance(result, (tuple, list)) or len(result) not in (2, 3):
         raise BuilderError(f"{cm.describe()}: connection_rule must return (source_ids, target_ids[, nsyns]) "
                            f"arrays, got {type(result).__name__}.")
-    src = np.asarray(result[0], dtype=np.int64).ravel()
-    trg = np.asarray(result[1], dtype=np.int64).ravel()
-    nsyns = np.ones(src.size, dtype=np.int64) if len(result) == 2 else np.asarray(result[2])
+    try:
+        src = np.asarray(result[0], dtype=np.int64).ravel()
+        trg = np.asarray(result[1], dtype=np.int64).ravel()
+    except (TypeError, ValueError, OverflowError):
+        raise BuilderError(f"{cm.describe()}: connection_rule returned source/target ids that are not whole "
+                           f"numbers ({str(result[0])[:40]}, {str(result[1])[:40]}); return node ids.") from None
+    nsyns = np.ones(src.size, dtype=np.int64) if len(result) == 2 else _as_counts(cm, result[2])
     if nsyns.ndim == 0:
         nsyns = np.full(src.size, nsyns)
     if not (src.size == trg.size == nsyns.size):
@@ -186,6 +191,24 @@ def _checked(cm: ConnectionMap, result, sources: NodeArrays, targets: NodeArrays
     if not np.all(keep):
         src, trg, nsyns = src[keep], trg[keep], nsyns[keep]
     return sort_by_target(src, trg, nsyns)
+
+
+def _plain(value):
+    """numpy scalars as Python values, for messages."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def _as_counts(cm, values) -> np.ndarray:
+    """A rule's synapse counts as a numeric array; strings or objects are a BuilderError naming the edge type."""
+    try:
+        counts = np.asarray(values)
+    except ValueError:
+        counts = np.asarray(values, dtype=object)
+    if counts.dtype.kind not in "iufb":
+        first = next((v for v in counts.ravel() if not isinstance(v, (numbers.Real, np.bool_))), None)
+        raise BuilderError(f"{cm.describe()}: connection_rule returned nsyns {_plain(first)!r} ({type(_plain(first)).__name__}); "
+                           "synapse counts must be whole numbers >= 0 (a string such as '3' is not a count).")
+    return counts
 
 
 def sort_by_target(src: np.ndarray, trg: np.ndarray, *others: np.ndarray):
@@ -260,12 +283,12 @@ def _per_pair_loop(cm, rule, sources: NodeArrays, targets: NodeArrays, source_no
         target_node = Node(targets.table, t)
         if cm.iterator == "all_to_one":
             counts = rule(source_nodes, target_node, **params)
-            counts = np.asarray([0 if c is None else c for c in counts])
+            counts = _as_counts(cm, [0 if c is None else c for c in counts])
             if counts.size != len(source_nodes):
                 raise BuilderError(f"{cm.describe()}: iterator='all_to_one' rule returned {counts.size} values "
                                    f"for {len(source_nodes)} sources; return one nsyns per source.")
         else:
-            counts = np.array([rule(s, target_node, **params) or 0 for s in source_nodes])
+            counts = _as_counts(cm, [rule(s, target_node, **params) or 0 for s in source_nodes])
         hit = np.flatnonzero(counts)
         src_out.append(sources.node_ids[hit])
         trg_out.append(np.full(hit.size, t, dtype=np.int64))
@@ -281,7 +304,7 @@ def _one_to_all_pairs(cm, rule, sources: NodeArrays, targets: NodeArrays, rng):
     for s in sources.node_ids:
         with _naming_the_edge_type(cm, rule, "connection_rule"):
             counts = rule(Node(sources.table, s), target_nodes, **cm.connector_params)
-        counts = np.asarray([0 if c is None else c for c in counts])
+        counts = _as_counts(cm, [0 if c is None else c for c in counts])
         if counts.size != len(target_nodes):
             raise BuilderError(f"iterator='one_to_all' rule returned {counts.size} values for "
                                f"{len(target_nodes)} targets; return one nsyns per target.")

@@ -10,6 +10,9 @@ import numpy as np
 import pandas as pd
 
 from bmtk_like.errors import BuilderError
+from builders.arguments import (check_bool, check_count, check_number, check_output_dir, check_params,
+                               check_property_name, check_seed, is_whole_number, per_node_array,
+                               positions_array)
 from builders.connection_map import ConnectionMap
 from builders.edge_store import PairEdges, collect_pair
 from builders.generate import PairJob
@@ -35,7 +38,7 @@ class NetworkBuilder:
         if not isinstance(name, str) or not name or "/" in name:
             raise BuilderError(f"NetworkBuilder name must be a non-empty string without '/', got {name!r}.")
         self._name = name
-        self.seed = seed
+        self.seed = check_seed(seed, f"NetworkBuilder('{name}')")
         self.network_props = network_props
         self._batches: list[NodeBatch] = []
         self._n_nodes = 0
@@ -76,15 +79,15 @@ class NetworkBuilder:
             raise BuilderError(f"{where}: node_id cannot be set; ids are 0..N-1 in the order nodes are added.")
         type_props, columns = {}, {}
         for key, value in properties.items():
+            check_property_name(key, where)
             if isinstance(value, (types.GeneratorType, range)):
                 value = list(value)
+            if key == "positions":
+                arr = positions_array(value, N, where)
+                columns.update(x=arr[:, 0], y=arr[:, 1], z=arr[:, 2])
+                continue
             if isinstance(value, (list, np.ndarray, pd.Series)):
-                arr = np.asarray(value)
-                if key == "positions":
-                    if arr.shape != (N, 3):
-                        raise BuilderError(f"{where}: positions has shape {arr.shape}; expected ({N}, 3) (µm).")
-                    columns.update(x=arr[:, 0].astype(float), y=arr[:, 1].astype(float), z=arr[:, 2].astype(float))
-                    continue
+                arr = per_node_array(value, key, N, where)
                 if arr.shape[:1] != (N,):
                     raise BuilderError(f"{where}: property '{key}' has {len(value)} values for N={N} nodes; "
                                        f"give one value per node or a single scalar.")
@@ -194,10 +197,15 @@ class NetworkBuilder:
         elif int(etid) in taken:
             raise BuilderError(f"network '{self.name}': add_edges edge_type_id {etid} is already used.")
         props["edge_type_id"] = int(etid)
-        delay = props.get("delay")
-        if isinstance(delay, (int, float, np.integer, np.floating)) and not isinstance(delay, bool) and delay < 0:
-            raise BuilderError(f"network '{self.name}': edge type {etid}: add_edges delay={delay} is negative; "
-                               "delays are in ms and must be >= 0.")
+        where = f"network '{self.name}': edge type {etid}: add_edges"
+        for key in props:
+            check_property_name(key, where)
+        connection_params = check_params(connection_params, "connection_params", where)
+        if isinstance(connection_rule, (int, np.integer, float)) and not isinstance(connection_rule, bool):
+            check_count(connection_rule, "connection_rule (synapses per pair)", where)
+        check_number(props.get("delay"), "delay", where, minimum=0.0, units=" (ms)")
+        if not callable(props.get("syn_weight")) and not isinstance(props.get("syn_weight"), str):
+            check_number(props.get("syn_weight"), "syn_weight", where)
         source_sel = self._selection(source, "source", f"edge type {etid}")
         target_sel = self._selection(target, "target", f"edge type {etid}")
         if source_sel.network is not self and target_sel.network is not self:
@@ -231,7 +239,7 @@ class NetworkBuilder:
         The files are identical for any ``workers``. ``morphologies_dir`` is where
         node-type ``morphology`` files are found for synapse placement.
         """
-        if workers < 1 or block_size < 1:
+        if not is_whole_number(workers) or not is_whole_number(block_size) or workers < 1 or block_size < 1:
             raise BuilderError(f"network '{self.name}': build needs workers >= 1 and block_size >= 1.")
         seed = self.seed if self.seed is not None else int(np.random.randint(0, 2 ** 31 - 1))
         # bmtk per-pair rules draw from np.random/random, which the blocks reseed; in a worker
@@ -289,7 +297,16 @@ class NetworkBuilder:
         ``_edge_types.csv`` into ``output_dir``; existing files need ``overwrite=True``."""
         from builders.save import save_network
         self._check_save_options("save", bmtk_options)
-        save_network(self, output_dir, overwrite or bool(force_overwrite), compression)
+        output_dir, overwrite = self._check_save_arguments("save", output_dir, overwrite, force_overwrite)
+        save_network(self, output_dir, overwrite, compression)
+
+    def _check_save_arguments(self, method: str, output_dir, overwrite, force_overwrite) -> tuple[str, bool]:
+        where = f"network '{self.name}': {method}"
+        output_dir = check_output_dir(output_dir, where)
+        overwrite = check_bool(overwrite, "overwrite", where)
+        if force_overwrite is not None:
+            overwrite = overwrite or check_bool(force_overwrite, "force_overwrite", where)
+        return output_dir, overwrite
 
     def _check_save_options(self, method: str, options: dict) -> None:
         """BMTK's save options that change nothing here are accepted; anything else is a typo."""
@@ -305,9 +322,10 @@ class NetworkBuilder:
         """Write the nodes file and node-types CSV (bmtk's default names under ``output_dir``)."""
         from builders.save import save_nodes
         self._check_save_options("save_nodes", bmtk_options)
+        output_dir, overwrite = self._check_save_arguments("save_nodes", output_dir, overwrite, force_overwrite)
         save_nodes(self, _path(output_dir, nodes_file_name, f"{self.name}_nodes.h5"),
                    _path(output_dir, node_types_file_name, f"{self.name}_node_types.csv"),
-                   overwrite or bool(force_overwrite), compression)
+                   overwrite, compression)
 
     def save_edges(self, edges_file_name: str | None = None, edge_types_file_name: str | None = None,
                    output_dir: str = ".", src_network: str | None = None, trg_network: str | None = None,
@@ -316,6 +334,7 @@ class NetworkBuilder:
         """Write edges files for every (or the chosen) source/target network pair."""
         from builders.save import save_edges
         self._check_save_options("save_edges", bmtk_options)
+        output_dir, overwrite = self._check_save_arguments("save_edges", output_dir, overwrite, force_overwrite)
         pairs = [(s, t) for s, t in self.network_pairs()
                  if src_network in (None, s) and trg_network in (None, t)]
         if (edges_file_name or edge_types_file_name) and len(pairs) > 1:
@@ -326,7 +345,7 @@ class NetworkBuilder:
             save_edges(self, self._built[(s, t)],
                        _path(output_dir, edges_file_name, f"{s}_{t}_edges.h5"),
                        _path(output_dir, edge_types_file_name, f"{s}_{t}_edge_types.csv"),
-                       overwrite or bool(force_overwrite), compression)
+                       overwrite, compression)
 
     def to_networkx(self, level: str = "node", group_by: str = "pop_name"):
         """The built connectivity as a ``networkx.MultiDiGraph`` (level='node') or a

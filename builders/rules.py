@@ -23,6 +23,7 @@ import numpy as np
 from scipy.spatial import cKDTree
 
 from bmtk_like.errors import BuilderError
+from builders.arguments import check_bool, check_count, check_nsyns, check_number, check_seed
 from builders.node_table import NodeArrays
 from builders.sampling import bernoulli_grid, counts_of_pairs, distinct_per_row, skip_index
 
@@ -50,9 +51,10 @@ class ConnectionRule:
     vectorised = True
 
     def __init__(self, nsyns: int | tuple[int, int] = 1, allow_autapses: bool = True, seed: int | None = None):
-        self.nsyns = nsyns
-        self.allow_autapses = allow_autapses
-        self.seed = seed
+        where = type(self).__name__
+        self.nsyns = check_nsyns(nsyns, where)
+        self.allow_autapses = check_bool(allow_autapses, "allow_autapses", where)
+        self.seed = check_seed(seed, where)
 
     def prepare(self, sources: NodeArrays, targets: NodeArrays, rng: np.random.Generator) -> Any:
         """Work that needs every target at once; its result is passed to each ``connect``."""
@@ -92,6 +94,7 @@ class FixedProbability(ConnectionRule):
     def __init__(self, p: float, nsyns: int | tuple[int, int] = 1, allow_autapses: bool = True,
                  seed: int | None = None):
         super().__init__(nsyns, allow_autapses, seed)
+        check_number(p, "p", "FixedProbability", minimum=0.0)
         if not 0.0 <= float(p) <= 1.0:
             raise BuilderError(f"FixedProbability: p must be in [0, 1], got {p}.")
         self.p = float(p)
@@ -112,8 +115,9 @@ class CountRule(ConnectionRule):
     def __init__(self, n: int, nsyns: int | tuple[int, int] = 1, allow_autapses: bool = True,
                  allow_multapses: bool | None = None, seed: int | None = None):
         super().__init__(nsyns, allow_autapses, seed)
-        self.n = int(n)
-        self.allow_multapses = self.default_multapses if allow_multapses is None else allow_multapses
+        self.n = check_count(n, "n", type(self).__name__)
+        self.allow_multapses = (self.default_multapses if allow_multapses is None
+                                else check_bool(allow_multapses, "allow_multapses", type(self).__name__))
 
 
 class FixedInDegree(CountRule):
@@ -214,6 +218,9 @@ class DistanceProbability(ConnectionRule):
         super().__init__(nsyns, allow_autapses, seed)
         if profile not in ("gaussian", "exponential"):
             raise BuilderError(f"DistanceProbability: profile must be 'gaussian' or 'exponential', got {profile!r}.")
+        check_number(p_max, "p_max", "DistanceProbability", minimum=0.0)
+        check_number(sigma, "sigma", "DistanceProbability", units=" µm")
+        check_number(cutoff, "cutoff", "DistanceProbability", minimum=0.0, units=" µm")
         if sigma <= 0:
             raise BuilderError(f"DistanceProbability: sigma must be > 0 µm, got {sigma}.")
         self.p_max, self.sigma, self.profile = float(p_max), float(sigma), profile

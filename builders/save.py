@@ -42,11 +42,18 @@ def _check_free(paths: list[str], network: str, overwrite: bool) -> None:
 def _replacing(path: str) -> Iterator[str]:
     """Yield a temporary path; move it onto ``path`` if the block succeeds, delete it otherwise."""
     directory = os.path.dirname(os.path.abspath(path))
-    os.makedirs(directory, exist_ok=True)
+    try:
+        os.makedirs(directory, exist_ok=True)
+    except OSError as exc:
+        raise BuilderError(f"cannot create the folder '{directory}' for '{path}' ({exc.strerror or exc}); "
+                           "choose an output_dir whose parents are folders you can write.") from None
     tmp = os.path.join(directory, f".{os.path.basename(path)}.tmp{os.getpid()}")
     try:
         yield tmp
         os.replace(tmp, path)
+    except OSError as exc:
+        raise BuilderError(f"cannot write '{path}' ({exc.strerror or exc}); check the folder is writable "
+                           "and has free space.") from None
     finally:
         if os.path.exists(tmp):
             os.remove(tmp)

@@ -138,11 +138,14 @@ def plot_rates(rates: Any, out_png: PathLike, title: Optional[str] = None,
 
 def plot_traces(report_path: PathLike, out_png: PathLike,
                 node_ids: Optional[Iterable[int]] = None, population: Optional[str] = None,
-                title: Optional[str] = None, max_nodes: int = 10) -> Path:
+                title: Optional[str] = None, max_nodes: int = 10,
+                groups: Optional[Mapping[str, Mapping[str, Any]]] = None) -> Path:
     """Traces of a compartment report (first element of each node, e.g. the soma) as a PNG.
 
     One panel per population (or just ``population``); ``node_ids`` default to the first
-    ``max_nodes`` recorded nodes of each population.
+    ``max_nodes`` recorded nodes of each population. ``groups`` ({group: {population: node ids}},
+    e.g. from ``bmtk_like.analysis.groups.node_groups``) colours each trace by its group, with one
+    legend entry per group; without it each node has its own colour and legend entry.
     """
     report = CompartmentReport(report_path)
     pops = [population] if population is not None else report.populations
@@ -152,13 +155,23 @@ def plot_traces(report_path: PathLike, out_png: PathLike,
         data = report[pop]
         nodes = data.node_ids[:max_nodes] if node_ids is None else np.asarray(list(node_ids))
         traces = data.traces(nodes)
+        names = list(groups) if groups else []
+        shown: set = set()
         for k, node in enumerate(nodes.tolist()):
-            ax.plot(data.times, traces[:, k], linewidth=0.9, label=f"node {node}")
+            if groups:
+                group = next((g for g in names if node in set(np.asarray(groups[g].get(pop, []), dtype=np.int64).tolist())),
+                             "other")
+                color = f"C{names.index(group) % 10}" if group in names else "0.5"
+                label = None if group in shown else group
+                shown.add(group)
+            else:
+                color, label = None, f"node {node}"
+            ax.plot(data.times, traces[:, k], linewidth=0.9, color=color, label=label)
         ax.set_ylabel(f"{data.variable_name or 'value'} ({data.units or '?'})")
         ax.set_title(f"{pop}" + (f" (first {nodes.size} of {data.node_ids.size} nodes)"
                                  if node_ids is None and data.node_ids.size > nodes.size else ""),
                      fontsize="medium")
-        if nodes.size <= 10:
+        if groups or nodes.size <= 10:
             ax.legend(loc="upper right", fontsize="x-small")
     axes[-1].set_xlabel("time (ms)")
     if title:

@@ -9,7 +9,7 @@ Every subcommand is a module of this package exposing
 and is registered by adding its module name to :data:`SUBCOMMANDS` below — nothing else.
 Modules import heavy packages (NEST, NEURON, matplotlib, simulators) inside ``run``, so
 ``bmtk-like --help`` stays fast. Errors of our own types (``bmtk_like.errors``) are printed
-as one line by :func:`report_error` and exit 2.
+as ``error: ...`` lines by :func:`report_error` and exit 2 (``--debug``: the traceback).
 """
 from __future__ import annotations
 
@@ -21,8 +21,11 @@ from bmtk_like.errors import BmtkLikeError
 
 #: subcommand name -> module under bmtk_like.cli (the one place a subcommand is registered)
 SUBCOMMANDS: dict[str, str] = {
+    "init": "init_env",
     "validate": "validate",
     "run": "run",
+    "plot": "plot",
+    "compare": "compare",
     "raster": "raster",
     "doctor": "doctor",
     "reduce": "reduce",
@@ -51,16 +54,34 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def report_error(exc: BmtkLikeError) -> int:
-    """Print a user error as one line on stderr; return the exit code (2)."""
-    print(f"error: {exc}", file=sys.stderr)
+def report_error(exc: BaseException | str) -> int:
+    """Print a user error on stderr, one ``error: ...`` line per line of its message (a list of
+    problems stays a list); return the exit code (2)."""
+    lines = [line.strip().lstrip("- ").strip() for line in str(exc).splitlines()]
+    for line in [line for line in lines if line] or [type(exc).__name__]:
+        print(f"error: {line}", file=sys.stderr)
     return 2
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point of the ``bmtk-like`` console script; returns the exit code."""
-    args = build_parser().parse_args(argv)
+    """Entry point of the ``bmtk-like`` console script; returns the exit code.
+
+    ``--debug`` (before or after the command) lets the exception through, with its traceback.
+    """
+    argv = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in argv
+    parser = build_parser()
+    parser.add_argument("--debug", action="store_true", help="show the Python traceback of an error")
+    args = parser.parse_args([a for a in argv if a != "--debug"])
     try:
         return int(args.func(args) or 0)
     except BmtkLikeError as exc:
+        if debug:
+            raise
         return report_error(exc)
+    except Exception as exc:  # a bug of ours, not the user's: say so, keep the traceback behind --debug
+        if debug:
+            raise
+        report_error(f"internal error ({type(exc).__name__}: {exc}); please report it with the output of "
+                     "the same command run with --debug")
+        return 3

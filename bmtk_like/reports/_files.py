@@ -11,13 +11,28 @@ from typing import Union
 import h5py
 import numpy as np
 
-from bmtk_like.errors import SonataError
+from bmtk_like.errors import BmtkLikeError, SonataError
 
 PathLike = Union[str, "os.PathLike[str]"]
 
 #: Root attributes every SONATA HDF5 file we write carries.
 SONATA_MAGIC = np.uint32(0x0A7A)
 SONATA_VERSION = np.array([0, 1], dtype=np.uint32)
+
+
+class _ReadOnlyFile(h5py.File):
+    """An h5py.File whose ``with`` block turns h5py's answers to damaged bytes into a SonataError."""
+
+    what = "HDF5 file"
+
+    def __exit__(self, exc_type, exc, tb):
+        name = self.filename
+        super().__exit__(exc_type, exc, tb)
+        if exc_type is not None and issubclass(exc_type, (RuntimeError, OSError, KeyError)) \
+                and not issubclass(exc_type, BmtkLikeError):
+            raise SonataError(f"{self.what} {name} is damaged: HDF5 cannot read it ({exc}); "
+                              "rewrite or restore the file") from None
+        return False
 
 
 def open_h5_for_reading(path: PathLike, what: str) -> h5py.File:
@@ -32,9 +47,11 @@ def open_h5_for_reading(path: PathLike, what: str) -> h5py.File:
         raise SonataError(f"{what} {path} is not an HDF5 file; write it as HDF5 "
                           f"(or give it a .csv extension if it is a CSV table)")
     try:
-        return h5py.File(path, "r")
-    except OSError as exc:  # locked or truncated files
-        raise SonataError(f"{what} {path} cannot be opened as HDF5: {exc}") from exc
+        h5 = _ReadOnlyFile(path, "r")
+    except (OSError, RuntimeError) as exc:  # locked, truncated or damaged files
+        raise SonataError(f"{what} {path} cannot be opened as HDF5: {exc}") from None
+    h5.what = what
+    return h5
 
 
 def open_h5_for_writing(path: PathLike, mode: str, what: str) -> h5py.File:

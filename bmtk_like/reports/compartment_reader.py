@@ -55,7 +55,14 @@ class ReportPopulation:
         time = mapping["time"]
         factor = check_units_ms(time.attrs["units"], f"{where}, mapping/time") \
             if "units" in time.attrs else 1.0
-        tstart, tstop, dt = (np.asarray(time[()], dtype=np.float64) * factor).tolist()
+        try:
+            axis = np.asarray(time[()], dtype=np.float64).reshape(-1) * factor
+        except (TypeError, ValueError):
+            axis = np.zeros(0)
+        if axis.size != 3 or not np.all(np.isfinite(axis)) or axis[2] <= 0 or axis[1] < axis[0]:
+            raise SonataError(f"{where}: mapping/time is {np.asarray(time[()]).tolist()!r}; it must be "
+                              "[tstart, tstop, dt] (3 finite numbers, dt > 0, tstop >= tstart)")
+        tstart, tstop, dt = axis.tolist()
         self.tstart, self.tstop, self.dt = tstart, tstop, dt  # ms
         self.time_units = "ms"
         self.units = attr_str(data.attrs.get("units", ""))

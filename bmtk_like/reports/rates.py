@@ -5,8 +5,8 @@
       /rates/<pop>/times  float64, attr units="ms"
       /rates/<pop>/rates  float64, attr units="Hz"
 
-- CSV (``.csv``): header ``population time_ms rate_hz``, space-separated, one row per
-  population and time.
+- CSV (``.csv``): header ``population,time_ms,rate_hz``, comma-separated (``pandas.read_csv``
+  reads it without options), one row per population and time.
 - popnet text (``.txt``/``.dat``), bmtk PopNet's ``spike_rates.txt``: rows ``pop_id time rate``
   without a header, space-separated, **time in seconds** (what bmtk writes and what its
   users' plotting scripts multiply by 1000). We write seconds too, so those scripts keep
@@ -92,7 +92,7 @@ def write_rates(path: PathLike, rates: Mapping[str, Tuple[np.ndarray, np.ndarray
     df["t"] = np.round(df["t"].to_numpy(dtype=float), 9)       # step times k·dt: no 0.30000000000000004
     if fmt == "csv":
         df.columns = ["population", "time_ms", "rate_hz"]
-        df.to_csv(path, sep=" ", index=False, lineterminator="\n")
+        df.to_csv(path, index=False, lineterminator="\n")
     else:
         df["t"] = np.round(df["t"] / 1000.0, 12)
         df.to_csv(path, sep=" ", index=False, header=False,

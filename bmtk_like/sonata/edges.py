@@ -17,6 +17,7 @@ import pandas as pd
 from bmtk_like.errors import SonataError
 from bmtk_like.sonata.h5util import (STRING_DTYPE, as_storable, check_id_dataset, dataset_kwargs, read_column,
                                      read_populations, write_root_attributes)
+from bmtk_like.sonata.checks import edge_value_problems
 from bmtk_like.sonata.population import TypedPopulation, merge_groups
 from bmtk_like.sonata.types_csv import read_types_csv
 
@@ -105,9 +106,14 @@ def _read_population(grp: h5py.Group, name: str, types: pd.DataFrame, edges_file
             columns[new] = columns[old]
     if "population" in types.columns:
         types = types[types["population"].isna() | (types["population"].astype(str) == name)]
-    return EdgePopulation(name, _node_population_attr(grp["source_node_id"], where),
-                          _node_population_attr(grp["target_node_id"], where),
-                          source, target, type_id, types, columns, edges_file, types_file)
+    pop = EdgePopulation(name, _node_population_attr(grp["source_node_id"], where),
+                         _node_population_attr(grp["target_node_id"], where),
+                         source, target, type_id, types, columns, edges_file, types_file)
+    pop._type_rows()                      # every edge_type_id has a types-CSV row
+    problems = edge_value_problems(pop)
+    if problems:
+        raise SonataError("; ".join(problems))
+    return pop
 
 
 def read_index(grp: h5py.Group, direction: str) -> tuple[np.ndarray, np.ndarray] | None:

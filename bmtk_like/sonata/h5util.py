@@ -11,7 +11,7 @@ from pathlib import Path
 import h5py
 import numpy as np
 
-from bmtk_like.errors import SonataError
+from bmtk_like.errors import BmtkLikeError, SonataError
 
 #: SONATA magic number written as the root attribute ``magic``.
 SONATA_MAGIC = np.uint32(0x0A7A)
@@ -33,7 +33,7 @@ def open_h5(path: str | os.PathLike, what: str) -> h5py.File:
         raise SonataError(f"{what} '{path}' is a folder, expected an HDF5 file.")
     try:
         return h5py.File(path, "r")
-    except OSError as exc:
+    except (OSError, RuntimeError) as exc:
         raise SonataError(f"{what} '{path}' is not a readable HDF5 file ({exc}).") from None
 
 
@@ -99,22 +99,30 @@ def read_populations(path, kind: str, types, types_file, populations, read_one) 
     other = "edges" if kind == "node" else "nodes"
     result = {}
     with open_h5(path, f"{kind}s file") as h5:
-        root = h5.get(f"{kind}s")
-        if not isinstance(root, h5py.Group):
-            raise SonataError(f"{kind}s file '{path}' has no '/{kind}s' group; is it an {other} file?")
-        names = list(root.keys())
-        for name in populations or names:
-            if name not in root:
-                raise SonataError(f"{kind}s file '{path}' has no population '{name}' (has: {names}).")
-            where = f"{kind}s file '{path}', population '{name}'"
-            if not isinstance(root[name], h5py.Group):
-                raise SonataError(f"{where}: '/{kind}s/{name}' is a dataset, expected a population group.")
-            check_id_dataset(root[name], f"{kind}_type_id", where)
-            try:
-                result[name] = read_one(root[name], name, types, path, types_file)
-            except (KeyError, TypeError, ValueError, AttributeError, IndexError, OSError) as exc:
-                raise SonataError(f"{where}: not a valid SONATA {kind} population ({type(exc).__name__}: "
-                                  f"{exc}); check it against the SONATA layout.") from None
+        try:
+            root = h5.get(f"{kind}s")
+            if not isinstance(root, h5py.Group):
+                raise SonataError(f"{kind}s file '{path}' has no '/{kind}s' group; is it an {other} file?")
+            names = list(root.keys())
+            for name in populations or names:
+                if name not in root:
+                    raise SonataError(f"{kind}s file '{path}' has no population '{name}' (has: {names}).")
+                where = f"{kind}s file '{path}', population '{name}'"
+                if not isinstance(root[name], h5py.Group):
+                    raise SonataError(f"{where}: '/{kind}s/{name}' is a dataset, expected a population group.")
+                check_id_dataset(root[name], f"{kind}_type_id", where)
+                try:
+                    result[name] = read_one(root[name], name, types, path, types_file)
+                except BmtkLikeError:
+                    raise
+                except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
+                    raise SonataError(f"{where}: not a valid SONATA {kind} population ({type(exc).__name__}: "
+                                      f"{exc}); check it against the SONATA layout.") from None
+        except BmtkLikeError:
+            raise
+        except (OSError, RuntimeError, KeyError) as exc:   # h5py's answers to damaged bytes
+            raise SonataError(f"{kind}s file '{path}' is damaged: HDF5 cannot read it ({exc}); "
+                              "rewrite or restore the file.") from None
     return result
 
 

@@ -99,7 +99,9 @@ def _read_population(grp: h5py.Group, name: str, types: pd.DataFrame, nodes_file
     if "population" in types.columns:
         mine = types["population"].isna() | (types["population"].astype(str) == name)
         types = types[mine]
-    return NodePopulation(name, node_type_id, types, columns, nodes_file, types_file)
+    pop = NodePopulation(name, node_type_id, types, columns, nodes_file, types_file)
+    pop._type_rows()                      # every node_type_id has a types-CSV row
+    return pop
 
 
 def write_nodes(path: str | os.PathLike, population: str, node_type_id, columns: Mapping | None = None,

@@ -31,25 +31,58 @@ def read_types_csv(path: str | os.PathLike, id_column: str) -> pd.DataFrame:
     path = Path(path)
     if not path.is_file():
         raise SonataError(f"types file '{path}' does not exist; check node_types_file/edge_types_file.")
-    text = path.read_text(encoding="utf-8-sig").replace("\r\n", "\n").replace("\r", "\n")
+    try:
+        text = path.read_text(encoding="utf-8-sig").replace("\r\n", "\n").replace("\r", "\n")
+    except UnicodeDecodeError as exc:
+        raise SonataError(f"types file '{path}' is not UTF-8 text (byte {exc.start}); is it a binary "
+                          "file? Write the types table as space-separated text.") from None
+    except OSError as exc:
+        raise SonataError(f"types file '{path}' cannot be read ({exc.strerror or exc}).") from None
     if not text.strip():
         raise SonataError(f"types file '{path}' is empty; it needs a header line with '{id_column}'.")
+    if "\0" in text:
+        line_no = text.count("\n", 0, text.index("\0")) + 1
+        raise SonataError(f"types file '{path}', line {line_no}: contains NUL bytes (a damaged or "
+                          "binary file); rewrite the line as space-separated text.")
     try:
         table = pd.read_csv(io.StringIO(text), sep=" ", skipinitialspace=True,
                             na_values=MISSING_VALUES, keep_default_na=False, quotechar='"')
-    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
-        raise SonataError(f"types file '{path}' could not be parsed as space-separated CSV: {exc}") from None
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, ValueError) as exc:
+        raise SonataError(f"types file '{path}' could not be parsed as space-separated CSV: "
+                          f"{str(exc).strip()}") from None
     table = table.loc[:, [c for c in table.columns if not str(c).startswith("Unnamed")]]
     if id_column not in table.columns:
+        first = text.lstrip().split("\n", 1)[0]
+        if first.split() and _is_integer_text(first.split()[0]):
+            raise SonataError(f"types file '{path}' has no header line: its first line ('{first[:60]}') "
+                              f"is data. Add a header naming the columns, starting with '{id_column}'.")
         raise SonataError(f"types file '{path}' has no '{id_column}' column "
                           f"(columns: {', '.join(map(str, table.columns))}).")
-    if table[id_column].isna().any():
-        raise SonataError(f"types file '{path}' has rows without a '{id_column}'.")
-    table[id_column] = table[id_column].astype(np.int64)
+    table[id_column] = _type_ids(table[id_column], path, id_column)
     duplicated = table[id_column][table[id_column].duplicated()].tolist()
     if duplicated:
         raise SonataError(f"types file '{path}' lists {id_column} {duplicated} more than once.")
     return table.set_index(id_column, drop=False).sort_index()
+
+
+def _is_integer_text(text: str) -> bool:
+    try:
+        int(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _type_ids(values: pd.Series, path: Path, id_column: str) -> np.ndarray:
+    """The id column as int64; SonataError naming the line of a missing, non-integer or negative id."""
+    numbers = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float)
+    bad = ~np.isfinite(numbers) | (numbers != np.round(numbers)) | (numbers < 0)
+    if bad.any():
+        row = int(np.flatnonzero(bad)[0])
+        raise SonataError(f"types file '{path}', data row {row + 1}: {id_column} {values.iloc[row]!r} is not a "
+                          f"non-negative integer; every row needs a whole-number {id_column} (is the row "
+                          "damaged, or are its values shifted by a missing column?).")
+    return numbers.astype(np.int64)
 
 
 def _format_value(value) -> str:

@@ -64,6 +64,7 @@ class Circuit:
         edge population refers to a node population the config does not load.
         """
         from bmtk_like.sonata import read_edges, read_nodes
+        from bmtk_like.sonata.checks import check_edge_endpoints
 
         nodes = _read_populations(cfg.nodes, read_nodes, "nodes")
         edges = _read_populations(cfg.edges, read_edges, "edges")
@@ -75,6 +76,7 @@ class Circuit:
                         f"'{getattr(pop, side)}' which no nodes file in the config defines "
                         f"(loaded: {', '.join(sorted(nodes)) or 'none'}); add its nodes file "
                         "to networks.nodes")
+            check_edge_endpoints(pop, {n: p.size for n, p in nodes.items()})
         return cls(nodes, edges, dict(cfg.components or {}), dict(cfg.node_sets or {}), config=cfg)
 
     # ---- queries -------------------------------------------------------------------------

@@ -34,6 +34,7 @@ import numpy as np
 import pandas as pd
 
 from bmtk_like.errors import ConfigError, SimulationError
+from bmtk_like.input_checks import check_input_type, warn_spike_node_ids
 
 SPIKE_FILE_MODULES = {"sonata", "h5", "hdf5", "csv", "spikes"}
 POISSON_MODULES = {"poisson", "poisson_spikes"}
@@ -189,6 +190,9 @@ def spike_input(circuit: Any, cfg: Any, spec: Any) -> SpikeInput:
         loaded = SpikeTrains.from_sonata(path, population=None)
         if default_pop is not None and loaded.populations == ["default"]:
             loaded = SpikeTrains({default_pop: loaded.get("default")}, source=path)
+    for pop in loaded.populations:
+        if pop in circuit.nodes:
+            warn_spike_node_ids(pop, loaded.get(pop)[0], circuit.nodes[pop].size, path, _where(spec))
     out = SpikeTrains(source=path)
     for pop, ids in node_set.items():
         if pop not in loaded.populations:
@@ -323,6 +327,7 @@ def collect_inputs(circuit: Any, cfg: Any, supported: Iterable[str] | None = Non
             continue
         module = str(getattr(spec, "module", "") or "").lower()
         input_type = str(getattr(spec, "input_type", "") or "").lower()
+        check_input_type(name, getattr(spec, "input_type", ""), getattr(cfg, "path", "") or "")
         if module in POISSON_MODULES:
             result.poisson.append(poisson_input(circuit, cfg, spec))
         elif module in CLAMP_MODULES or input_type == "current_clamp":

@@ -125,6 +125,17 @@ class NodeSetResolver:
             f"{', '.join(sorted(self.node_sets)) or '(none)'}; populations (usable as node sets): "
             f"{', '.join(sorted(self.populations)) or '(none)'}")
 
+    def _id_values(self, value: Any, key: str, rules: Mapping[str, Any]) -> np.ndarray:
+        """Node ids of a rule as float64 whole numbers (any size: 1e20 is out of range, not an overflow)."""
+        try:
+            ids = np.asarray(value, dtype=np.float64).ravel()
+        except (TypeError, ValueError):
+            ids = None
+        if ids is None or not np.all(np.isfinite(ids)) or np.any(ids != np.round(ids)):
+            raise ConfigError(f"node set {_describe(rules)} in {self.source}: '{key}' must be whole-number "
+                              f"node ids, got {value!r}")
+        return ids
+
     def _resolve_rules(self, rules: Mapping[str, Any]) -> dict[str, np.ndarray]:
         pops = rules.get("population")
         if pops is None:
@@ -153,14 +164,15 @@ class NodeSetResolver:
             pop = self.populations[name]
             mask = np.ones(pop.size, dtype=bool)
             for key in id_keys:
-                ids = np.asarray(rules[key], dtype=np.int64).ravel()
-                bad = ids[(ids < 0) | (ids >= pop.size)]
-                if bad.size and pops is not None:
+                ids = self._id_values(rules[key], key, rules)
+                inside = (ids >= 0) & (ids < pop.size)
+                if not inside.all() and pops is not None:
+                    bad = [int(i) if abs(i) < 2 ** 63 else float(i) for i in ids[~inside][:10]]
                     raise ConfigError(
                         f"node set {_describe(rules)} in {self.source}: node ids "
-                        f"{bad[:10].tolist()} are outside population '{name}' (ids 0..{pop.size - 1})")
+                        f"{bad} are outside population '{name}' (ids 0..{pop.size - 1})")
                 sel = np.zeros(pop.size, dtype=bool)
-                sel[ids[(ids >= 0) & (ids < pop.size)]] = True
+                sel[ids[inside].astype(np.int64)] = True
                 mask &= sel
             for key in attr_keys:
                 if not pop.has_column(key):

@@ -8,7 +8,8 @@ rows. Rates are spikes / (cells × window) over ``[run.tstart, run.tstop)`` (Hz)
 level has no spikes and reports its rate trace's mean over the same window.
 
 ``run_info.json`` records what ``bmtk-like compare``/``plot`` need to read the folder back:
-the config path, the backend, the window (ms) and the summary rows.
+the config path, the backend, the files it wrote (relative to the folder), the window (ms)
+and the summary rows.
 """
 from __future__ import annotations
 
@@ -71,7 +72,10 @@ def write_run_info(cfg: Any, result: Any, rows: list[dict]) -> Optional[Path]:
     if out_dir is None:
         return None
     path = Path(out_dir) / RUN_INFO
-    info = {"config": str(getattr(cfg, "path", "") or ""), "backend": result.backend,
+    files = {name: (str(Path(f).relative_to(out_dir)) if Path(f).is_relative_to(out_dir) else str(f))
+             for name, f in (result.files or {}).items() if f is not None}
+    files["run_info"] = RUN_INFO
+    info = {"config": str(getattr(cfg, "path", "") or ""), "backend": result.backend, "files": files,
             "tstart_ms": float(getattr(cfg.run, "tstart", 0.0) or 0.0), "tstop_ms": float(cfg.run.tstop),
             "groups": [{**r, "rate_hz": None if r["rate_hz"] is None or math.isnan(r["rate_hz"])
                         else r["rate_hz"]} for r in rows]}

@@ -20,6 +20,7 @@ from typing import Any, Callable, Mapping
 import numpy as np
 
 from bmtk_like.errors import ConfigError, SimulationError
+from bmtk_like.input_checks import synapse_params_problems
 from simulators.core import load_params_json, split_template
 from simulators.pointnet.ids import NestIdMap
 
@@ -160,6 +161,9 @@ class SynapseModels:
         if params_file is not None:
             syn_dir = self.circuit.component_dir(SYN_DIR_KEY, required_by=where)
             params = load_params_json(syn_dir, str(params_file))
+            problems = synapse_params_problems(params, syn_dir / str(params_file))
+            if problems:
+                raise ConfigError(f"{where}: " + "; ".join(problems))
         per_conn = {k: params[k] for k in _PER_CONNECTION if k in params}
         if SIGN_KEY in params:
             self._signs[key] = float(params[SIGN_KEY])

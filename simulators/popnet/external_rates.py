@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from bmtk_like.errors import ConfigError
+from bmtk_like.input_checks import read_pop_rates_table
 from simulators.core.inputs import collect_inputs, resolve_input_path
 from simulators.popnet.groups import Group
 
@@ -33,22 +34,7 @@ def _param(spec: Any, key: str, default: Any = None) -> Any:
 
 
 def _read_rates_table(path: Path, where: str) -> pd.DataFrame:
-    try:
-        table = pd.read_csv(path, sep=r"[\s,]+", engine="python")
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{where}: cannot read rates file {path} ({exc}); expected columns "
-                          "'gid firing_rate'") from None
-    table.columns = [str(c).strip().lower() for c in table.columns]
-    for col in ("gid", "firing_rate"):
-        if col not in table.columns:
-            alt = {"gid": ("node_type_id", "pop_id"), "firing_rate": ("rate", "rates", "rate_hz")}[col]
-            found = next((a for a in alt if a in table.columns), None)
-            if found is None:
-                raise ConfigError(f"{where}: rates file {path} has columns {list(table.columns)}; it "
-                                  f"needs '{col}' (gid = node_type_id of the virtual population, "
-                                  "firing_rate in Hz)")
-            table = table.rename(columns={found: col})
-    return table
+    return read_pop_rates_table(path, where)      # the checks live in bmtk_like, shared with validate
 
 
 def _pop_rates(cfg: Any, spec: Any, groups: list[Group], selected: dict, add) -> None:

@@ -31,6 +31,7 @@ from typing import Any, Optional
 import numpy as np
 
 from bmtk_like.errors import ModelTranslationError
+from bmtk_like.input_checks import check_population_template
 from simulators.core.levels import DEFAULT_POPULATION_KEY, node_model_types, point_model_for_type
 from simulators.core.params import load_params_json
 from simulators.popnet import units as U
@@ -71,6 +72,7 @@ def _label(row: dict, fallback: str) -> str:
 def _population_group(circuit: Any, pop: str, ntid: int, ids: np.ndarray, row: dict,
                       units_override: Optional[str]) -> Group:
     where = f"node type {ntid} of population '{pop}'"
+    check_population_template(row.get("model_template"), f"{where} ({circuit.nodes[pop].types_file})")
     fname = row.get("dynamics_params")
     if fname is None or (isinstance(fname, float) and np.isnan(fname)):
         raise ModelTranslationError(f"{where} has model_type 'population' but no dynamics_params; "

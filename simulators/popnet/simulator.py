@@ -28,12 +28,12 @@ class PopSimulator:
     """The density solver set up for one config: ``dt`` and ``tstop`` in ms."""
 
     def __init__(self, network: PopNetwork, dt: float, tstop: float, cfg: Any = None,
-                 jump_tol: float = 1e-9) -> None:
+                 jump_tol: float = 1e-9, **solver_options: Any) -> None:
         if not tstop > 0:
             raise SimulationError(f"run.tstop must be > 0 ms, got {tstop}")
         self.network, self.cfg, self.tstop = network, cfg, float(tstop)
         self.solver = DensitySolver(network.populations, network.connections, network.externals,
-                                    dt=dt, jump_tol=jump_tol)
+                                    dt=dt, jump_tol=jump_tol, **solver_options)
         self.result: Optional[RateResult] = None
 
     @classmethod
@@ -43,7 +43,10 @@ class PopSimulator:
         dt = float(overrides.get("dt", network.run_dt_ms(cfg)))
         tstop = float(overrides.get("tstop", cfg.run.tstop))
         tol = float(overrides.get("jump_tol", settings.get("jump_tol", 1e-9)))
-        return cls(network, dt, tstop, cfg, tol)
+        options = {key: overrides.get(key, settings[key] if key in settings else None)
+                   for key in ("max_substep", "refine", "accelerate")}
+        options = {key: value for key, value in options.items() if value is not None}
+        return cls(network, dt, tstop, cfg, tol, **options)
 
     def run(self) -> RateResult:
         """Step from t = 0 to tstop; rates in Hz per population per step."""
@@ -90,7 +93,9 @@ class PopSimulator:
 def run_config(cfg: Any, **overrides: Any) -> SimulationResult:
     """Load, run and write one popnet simulation (what ``simulators.run`` calls).
 
-    Overrides: ``dt``/``tstop`` (ms), ``jump_tol``, ``group_by``, ``plot`` (bool)."""
+    Overrides (also keys of the config's ``popnet`` section): ``dt``/``tstop`` (ms), ``jump_tol``,
+    ``max_substep`` (ms), ``refine`` and ``accelerate`` (see ``solver.DensitySolver``),
+    ``group_by``, ``plot`` (bool)."""
     from simulators.core.run import load_config
 
     cfg = load_config(cfg)

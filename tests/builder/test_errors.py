@@ -138,7 +138,7 @@ def test_per_edge_property_rule_reading_a_missing_property_names_edge_type(ei_ne
 
 
 def test_negative_delays_name_network_and_edge_type(ei_net):
-    with pytest.raises(BuilderError, match=r"network 'v1': edge type 100: add_edges delay=-1.0 is negative"):
+    with pytest.raises(BuilderError, match=r"network 'v1': edge type 100: add_edges: delay=-1.0 must be a finite number >= 0"):
         ei_net.add_edges(source={"ei": "e"}, target={"ei": "i"}, connection_rule=1, delay=-1.0)
     cm = ei_net.add_edges(source={"ei": "e"}, target={"ei": "i"}, connection_rule=1)
     cm.add_properties("delay", rule=lambda s, t: -0.5, dtypes=float)

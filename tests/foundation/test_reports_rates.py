@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import h5py
 import numpy as np
+import pandas as pd
 import pytest
 
 from bmtk_like.errors import SonataError
@@ -27,8 +28,11 @@ def test_rates_layouts(tmp_path):
         assert h5["rates/exc/times"].attrs["units"] == "ms"
         assert h5["rates/exc/rates"].attrs["units"] == "Hz"
     csv_lines = write_rates(tmp_path / "r.csv", RATES).read_text().splitlines()
-    assert csv_lines[0] == "population time_ms rate_hz"
-    assert csv_lines[2] == "exc 0.5 " + repr(float(RATES["exc"][1][1]))
+    assert csv_lines[0] == "population,time_ms,rate_hz"
+    assert csv_lines[2] == "exc,0.5," + repr(float(RATES["exc"][1][1]))
+    table = pd.read_csv(tmp_path / "r.csv")                   # no options needed
+    assert list(table.columns) == ["population", "time_ms", "rate_hz"]
+    np.testing.assert_array_equal(table[table.population == "exc"].rate_hz, RATES["exc"][1])
     txt_lines = write_rates(tmp_path / "r.txt", RATES).read_text().splitlines()
     assert txt_lines[1].split()[:2] == ["exc", "0.0005"]  # popnet text: seconds, no header
 

@@ -9,7 +9,7 @@ import pytest
 
 import simulators
 from bmtk_like.config import SimulationConfig
-from bmtk_like.errors import BmtkLikeError, ConfigError, ModelTranslationError, SimulationError
+from bmtk_like.errors import BmtkLikeError, ConfigError, ModelTranslationError, SimulationError, SonataError
 from bmtk_like.reports import CompartmentReport, SpikeTrains
 from simulators import pointnet
 
@@ -119,8 +119,9 @@ def test_delay_below_resolution_is_a_clear_error(tmp_path):
 
 def test_negative_delay_is_called_negative(tmp_path):
     small_circuit(tmp_path, edge_type={"delay": -1.0})
-    with pytest.raises(SimulationError, match=r"inp_to_net', edge type 5: delay -1 ms in .*inp_net_edges.h5 .*"
-                                              r"must be finite and >= run.dt"):
+    # refused where the edges file is read (bmtk_like.sonata.checks), before NEST sees it
+    with pytest.raises(SonataError, match=r"edge population 'inp_to_net' \(.*inp_net_edges.h5.*\): 200 edges have a "
+                                          r"negative or infinite delay \(first: edge 0, edge type 5\)"):
         _run(small_config(tmp_path))
 
 

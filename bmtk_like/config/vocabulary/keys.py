@@ -52,7 +52,8 @@ class Module:
     ``aliases`` are other spellings that mean the same module; ``runs_on`` lists the
     bmtk_like backends that act on it (empty: accepted, but no backend here runs it).
     ``node_set_default`` is the node set an input drives when it names none (None: the
-    input must name one).
+    input must name one). ``input_type_checked``: bmtk dispatches on ``input_type``, so a
+    value outside ``input_types`` is warned about (elsewhere ``input_type`` is free text).
     """
 
     name: str
@@ -64,6 +65,7 @@ class Module:
     origin: str = BMTK
     runs_on: tuple[str, ...] = (NEURON, NEST, POPNET)
     node_set_default: Optional[str] = None
+    input_type_checked: bool = False
 
 
 def keys(*entries: Key) -> dict[str, Key]:

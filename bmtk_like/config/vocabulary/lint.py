@@ -100,6 +100,14 @@ def _module_entries(data: dict, section: str, source_of: SourceOf, common: Mappi
             return (f"'{key}' is a key of module {', '.join(owners[:3])}, not "
                     f"{module.name}") if owners else ""
         _walk(entry, table, f"{section}.{name}", source_of(section, name), found, elsewhere)
+        kind = entry.get("input_type")
+        if module.input_type_checked and isinstance(kind, str) and kind not in module.input_types:
+            guess = closest(kind, module.input_types)
+            hint = f" (did you mean '{guess}'?)" if guess else ""
+            found.append(ConfigNotice(source_of(section, name), f"{section}.{name}.input_type",
+                f"'{section}.{name}.input_type' is '{kind}'{hint}; module {module.name} takes "
+                f"{', '.join(repr(t) for t in module.input_types)} (bmtk refuses other values)",
+                guess))
 
 
 def unknown_keys(data: Mapping[str, Any], source_of: SourceOf) -> list[ConfigNotice]:
@@ -169,6 +177,37 @@ def unit_slips(data: Mapping[str, Any], source_of: SourceOf) -> list[ConfigNotic
     return found
 
 
+#: On NEST bmtk reads IClamp ``amp`` as pA; below this many pA a current does nothing much.
+TINY_PA = 1.0
+#: On NEURON ``amp`` is nA; from this many nA on it was probably written in pA.
+LARGE_NA = 20.0
+
+
+def clamp_amplitudes(data: Mapping[str, Any], source_of: SourceOf) -> list[ConfigNotice]:
+    """IClamp amplitudes that look written for the other level's unit (no ``amp_units``)."""
+    level = level_of(data.get("target_simulator"))
+    inputs = data.get("inputs") if isinstance(data.get("inputs"), dict) else {}
+    found = []
+    for name, entry in inputs.items():
+        if not isinstance(entry, dict) or str(entry.get("module", "")).lower() != "iclamp" \
+                or "amp_units" in entry or entry.get("enabled") is False:
+            continue
+        amps = entry.get("amp") if isinstance(entry.get("amp"), list) else [entry.get("amp")]
+        values = [abs(v) for v in map(_number, amps) if v]
+        if not values:
+            continue
+        where = f"inputs.{name}.amp"
+        if level == NEST and max(values) < TINY_PA:
+            found.append(ConfigNotice(source_of("inputs", name), where,
+                f"'{where}' is {entry['amp']} and bmtk hands IClamp amp to NEST as pA, so "
+                f"this is at most {max(values):g} pA; if you meant nA add \"amp_units\": \"nA\""))
+        elif level == NEURON and max(values) >= LARGE_NA:
+            found.append(ConfigNotice(source_of("inputs", name), where,
+                f"'{where}' is {entry['amp']} and NEURON reads IClamp amp in nA; if you meant "
+                f"pA add \"amp_units\": \"pA\""))
+    return found
+
+
 def disabled_nodes(data: Mapping[str, Any], source_of: SourceOf) -> list[ConfigNotice]:
     """``"enabled": false`` on a networks.nodes entry does nothing in bmtk: say so."""
     networks = data.get("networks") if isinstance(data.get("networks"), dict) else {}
@@ -183,4 +222,4 @@ def disabled_nodes(data: Mapping[str, Any], source_of: SourceOf) -> list[ConfigN
 def check_config(data: Mapping[str, Any], source_of: SourceOf) -> list[ConfigNotice]:
     """All notices about a merged config: unknown keys, unit slips, no-op settings."""
     return unknown_keys(data, source_of) + unit_slips(data, source_of) + \
-        disabled_nodes(data, source_of)
+        clamp_amplitudes(data, source_of) + disabled_nodes(data, source_of)

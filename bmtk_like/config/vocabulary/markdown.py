@@ -31,7 +31,9 @@ edit by hand.
 - Values that look like a unit slip are warnings too: a `run.tstop` of at most 10 ms and
   100 steps (seconds meant?), a `tstop` of fewer than 10 steps of `dt`, `tstop` and
   `duration` that disagree, a popnet `dt` of 0.05 or more without `run.popnet_units`
-  (ms meant?), `conditions.celsius` above 200 (kelvin?) and a positive `v_init`.
+  (ms meant?), `conditions.celsius` above 200 (kelvin?), a positive `v_init`, and IClamp
+  amplitudes without `amp_units` below 1 on NEST (bmtk's pA: nA meant?) or of 20 and more on
+  NEURON (nA: pA meant?).
 """
 
 
@@ -78,7 +80,9 @@ def _module(module: Module, section: str) -> list[str]:
     names = ", ".join(f"`{n}`" for n in (module.name, *module.aliases))
     facts = [f"Spellings: {names}."]
     if module.input_types:
-        facts.append("`input_type`: " + ", ".join(f"`{t}`" for t in module.input_types) + ".")
+        facts.append("`input_type`: " + ", ".join(f"`{t}`" for t in module.input_types)
+                     + (" (others are warned about)." if module.input_type_checked
+                        else " (as bmtk's examples write it; not checked)."))
     runs = ", ".join(module.runs_on) if module.runs_on else f"{IGNORED}: no bmtk_like backend"
     facts.append(f"Runs on: {runs}.")
     if section == "inputs":

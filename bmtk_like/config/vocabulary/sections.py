@@ -184,6 +184,12 @@ POPNET_SECTION = keys(
         origin=OURS, acts=POPNET),
     Key("default_delay", "number", "delay of connections without one", "ms", origin=OURS, acts=POPNET),
     Key("jump_tol", "number", "solver tolerance on voltage jumps", default=1e-9, origin=OURS, acts=POPNET),
+    Key("max_substep", "number", "longest internal step of the density solver (run.dt is the reporting "
+        "interval); default chosen from the grid, 0.1-0.5", "ms", origin=OURS, acts=POPNET),
+    Key("refine", "boolean", "refine each voltage grid for its jump sizes", default=True, origin=OURS,
+        acts=POPNET),
+    Key("accelerate", "boolean or \"auto\"", "run the density solver's loop compiled with numba",
+        default="auto", origin=OURS, acts=POPNET),
 )
 
 #: Every top-level key; ``inputs`` and ``reports`` entries are described per module.
