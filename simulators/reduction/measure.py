@@ -49,6 +49,8 @@ PSP_WINDOW_MS = 150.0
 N_SITES = 30
 SPIKE_FREE_BELOW_MV = -35.0
 OPERATING_RATE_HZ = 5.0
+DRIVE_MS = 2000.0
+DRIVE_MULTIPLES = (0.5, 0.75, 1.0, 1.5, 2.0)
 
 
 @dataclass
@@ -59,6 +61,7 @@ class SynapseProbe:
     edge_type: dict               # model_template, dynamics_params, target_sections, distance_range...
     syn_weight: float             # representative weight (the edge type's syn_weight, or the edges' mean)
     sites: list | None = None     # preselected (sec_id, sec_x) pairs from the edges file, if any
+    n_edges: int = 0              # edges of this edge type onto the node type (picks the drive probe)
 
 
 @dataclass
@@ -248,6 +251,40 @@ def psps(bench: _Bench, probes: list, hold_amp: float, seed: int, v_target: floa
     return out
 
 
+def synaptic_drive(bench: _Bench, probe: SynapseProbe, area_mv_ms: float, seed: int) -> dict:
+    """Output rate (Hz) under Poisson input through ``probe``'s synapses: :data:`N_SITES` sites (drawn as
+    for the PSPs), each an independent Poisson train of events of weight ``syn_weight``, at total input
+    rates of :data:`DRIVE_MULTIPLES` × the rate whose mean depolarisation (rate × PSP area) equals
+    R_in × rheobase; :data:`DRIVE_MS` ms after the settling time."""
+    from neuron import h
+    from simulators.bionet.synapses import synapse_model
+    rng = np.random.RandomState(seed + 1)
+    sites = _sites(bench, probe, rng)
+    comps = {k: Path(v) for k, v in bench.task.components.items()}
+    model = synapse_model(probe.edge_type, comps, probe.key)
+    keep = []
+    for k, (sec_id, x) in enumerate(sites):
+        stim = h.NetStim()
+        stim.number, stim.start, stim.noise = 1e9, SETTLE_MS, 1
+        stim.noiseFromRandom123(seed, 7919, k)
+        syn = model.make(bench.cell.sections[sec_id](x))
+        nc = h.NetCon(stim, syn)
+        nc.weight[0], nc.delay = probe.syn_weight, bench.task.dt
+        keep.append((stim, syn, nc))
+    unit = 1000.0 * bench.rheobase_depolarisation / max(area_mv_ms, 1e-9)      # Hz of total input
+    totals, rates = [], []
+    for m in DRIVE_MULTIPLES:
+        total = m * unit
+        for stim, _, _ in keep:
+            stim.interval = 1000.0 * len(keep) / total
+        spikes, _ = bench.run(SETTLE_MS + DRIVE_MS)
+        totals.append(total)
+        rates.append(1000.0 * np.count_nonzero(spikes > SETTLE_MS) / DRIVE_MS)
+    for stim, _, _ in keep:
+        stim.number = 0
+    return {"probe": probe.key, "n_sites": len(keep), "total_rates_hz": totals, "cell_rates_hz": rates}
+
+
 def firing_voltage(rates: list) -> float:
     """Median somatic voltage (mV) at the smallest f-I multiple firing at least
     :data:`OPERATING_RATE_HZ` (else the highest-rate one): where a cell firing at a network's rates sits."""
@@ -273,6 +310,13 @@ def measure(task: CellTask) -> dict:
         result["v_firing"] = firing_voltage(rates)
         traces = psps(bench, task.probes, HOLD_FRACTION * rh, task.seed, result["v_firing"])
         result["psp_holds"] = traces.pop("_holds", [])
+        exc = [p for p in task.probes if p.key in traces and max(traces[p.key], key=abs) > 0]
+        if exc:
+            from simulators.reduction.fit import psp_area
+            probe = max(exc, key=lambda p: p.n_edges)
+            bench.rheobase_depolarisation = result["r_in"] * rh
+            result["drive"] = synaptic_drive(bench, probe, psp_area(np.asarray(traces[probe.key]), task.dt),
+                                             task.seed)
         result["psps"] = traces
         result["psp_weights"] = {p.key: p.syn_weight for p in task.probes}
         result["dt"] = task.dt

@@ -197,6 +197,12 @@ def write_report(types: list, path: Path, point_model: str) -> Path:
             label = f"{k:g}x"
             row[f"rate_cell_{label}"] = round(m["fi_rates_hz"][i], 3)
             row[f"rate_point_{label}"] = round(t.point_rates_hz[i], 3)
+        row["drive_gain_ex"] = round(t.drive_gain, 3)
+        drive = m.get("drive")
+        if drive:
+            row["drive_probe"] = drive["probe"]
+            row["drive_rates_cell"] = " ".join(f"{r:.1f}" for r in drive["cell_rates_hz"])
+            row["drive_rates_point"] = " ".join(f"{r:.1f}" for r in t.drive_point_rates_hz)
         i2 = mult.index(2.0)
         row["rel_error_2x"] = round(abs(t.point_rates_hz[i2] - m["fi_rates_hz"][i2]) / max(m["fi_rates_hz"][i2], 1e-9),
                                     4)
