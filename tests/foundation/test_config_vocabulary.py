@@ -208,7 +208,8 @@ def test_unit_slips_say_what_was_probably_meant(run, target, expected):
                                          ({"tstop": 3000.0, "dt": 0.001}, "NEST"),
                                          ({"tstop": 1500.0, "dt": 0.002}, "DiPDE"),
                                          ({"tstop": 1500.0, "dt": 0.1, "popnet_units": "ms_mV"},
-                                          "popnet")])
+                                          "DiPDE"),
+                                         ({"tstop": 1000.0, "dt": 0.1}, "popnet")])
 def test_ordinary_runs_are_not_unit_slips(run, target):
     assert check_config({"run": run, "target_simulator": target},
                         lambda section, name=None: "sim.json") == []
@@ -275,3 +276,23 @@ def test_clamp_amplitudes_in_the_other_levels_unit_are_warned(target, amp, warne
     assert [n.key for n in notices] == (["inputs.clamp.amp"] if warned else [])
     entry["amp_units"] = "pA" if target == "NEURON" else "nA"
     assert check_config(data, lambda section, name=None: "sim.json") == []
+
+
+@pytest.mark.parametrize("level", ["pointnet", "bionet", "popnet"])
+def test_configs_written_by_init_use_only_the_vocabulary(level, tmp_path, capsys):
+    from bmtk_like.cli import main
+    assert main(["init", level, str(tmp_path / level)]) == 0
+    (path,) = (tmp_path / level).glob("config*.json")
+    cfg, error, caught = _load(path)
+    assert error is None and [str(w.message) for w in caught] == [] and cfg.notices == ()
+
+
+def test_cli_validate_strict_exits_1_on_a_typo(point_copy, capsys):
+    from bmtk_like.cli import main
+    path = _edit(point_copy / "config.simulation.json",
+                 lambda d: d["output"].update(spikes_sort_ordr="id"))
+    assert main(["validate", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "WARNING" in out and "'output.spikes_sort_ordr' (did you mean 'spikes_sort_order'?)" in out
+    assert main(["validate", "--strict", str(path)]) == 1
+    assert "ERROR" in capsys.readouterr().out
