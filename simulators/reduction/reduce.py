@@ -26,7 +26,7 @@ from simulators.reduction.plan import make_plan
 
 log = logging.getLogger("bmtk_like.reduction")
 POINT_MODELS = ("nest:iaf_psc_exp",)
-FIT_VERSION = "5"
+FIT_VERSION = "6"
 
 
 @dataclass
@@ -171,17 +171,20 @@ def _fit_and_check(plan, measurements: dict, circuit, dt: float, use_cache: bool
         else:
             pending[pair] = (t, cached)
     if pending:
-        from simulators.reduction.point_check import drive_gain, nest_rates
         from simulators.reduction.measure import DRIVE_MS
+        from simulators.reduction.point_check import drive_gains, nest_rates
         nest_params = {pair: (dict(t.params), t.measurement["fi_amps_nA"]) for pair, (t, _) in pending.items()}
         rates = nest_rates(nest_params, dt)
-        for pair, (t, path) in pending.items():
-            out = {"rates": [float(r) for r in rates[pair]], "gain": 1.0, "drive_rates": []}
+        cases = {}
+        for pair, (t, _) in pending.items():
             drive = t.measurement.get("drive")
             if drive:
                 weight = t.weight_scale[drive["probe"]] * t.measurement["psp_weights"][drive["probe"]]
-                out["gain"], out["drive_rates"] = drive_gain(t.params, weight, drive["total_rates_hz"],
-                                                             drive["cell_rates_hz"], dt, DRIVE_MS)
+                cases[pair] = (dict(t.params), weight, drive["total_rates_hz"], drive["cell_rates_hz"])
+        gains = drive_gains(cases, dt, DRIVE_MS) if cases else {}
+        for pair, (t, path) in pending.items():
+            gain, drive_rates = gains.get(pair, (1.0, []))
+            out = {"rates": [float(r) for r in rates[pair]], "gain": gain, "drive_rates": drive_rates}
             path.write_text(json.dumps(out))
             _apply_point_results(t, out)
     return types
