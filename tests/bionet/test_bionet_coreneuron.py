@@ -104,6 +104,16 @@ def test_artificial_cells_are_refused_by_name(tmp_path):
     assert "artificial cells" in proc.stderr and "node type 102 of population net" in proc.stderr
 
 
+def test_a_process_that_loaded_them_for_neuron_asks_for_a_fresh_one(allen_mechanisms):
+    """NEURON cannot load a second build of loaded mechanisms: refused before compiling anything."""
+    from types import SimpleNamespace
+    from simulators.bionet import coreneuron
+    network = SimpleNamespace(models={"t": SimpleNamespace(kind="biophysical", mechanisms={"NaTs", "pas"})},
+                              circuit=SimpleNamespace(edges={}))
+    with pytest.raises(SimulationError, match=r"\['NaTs'\].*already loaded them for NEURON's own solver.*fresh process"):
+        coreneuron.load_mechanisms(network, allen_mechanisms)
+
+
 @pytest.mark.slow
 def test_same_spikes_and_reports_as_neuron(tmp_path):
     """Allen cells, Exp2Syn synapses, virtual inputs, a clamp: spikes identical, reports equal to float32."""
