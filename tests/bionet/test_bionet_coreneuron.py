@@ -101,7 +101,7 @@ def test_artificial_cells_are_refused_by_name(tmp_path):
                            virtual_edges=dict(source=[0, 0], target=[0, 1], edge_type=exc))
     proc = _cli(config, "--coreneuron")
     assert proc.returncode == 2, proc.stderr[-2000:]
-    assert "artificial cells" in proc.stderr and "node type 102 of population net" in proc.stderr
+    assert "artificial cells" in proc.stderr and "node type 102 of population 'net'" in proc.stderr
 
 
 def test_a_process_that_loaded_them_for_neuron_asks_for_a_fresh_one(allen_mechanisms):
