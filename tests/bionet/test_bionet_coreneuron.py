@@ -179,3 +179,26 @@ def test_two_ranks_give_the_serial_neuron_spikes(tmp_path, pip_mpi):
     assert ref_ids.size >= 20 and np.unique(ref_ids).size == 6
     np.testing.assert_array_equal(ids, ref_ids)
     np.testing.assert_array_equal(times, ref_times)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("variant", ["iclamp", "syns"])
+def test_bio_1cell_fixture_gives_neurons_spikes_and_trace(tmp_path, variant):
+    """BMTK's bio_1cell example (a NeuroML Scnn1a cell; current clamps, or virtual synapses)."""
+    from tests.bionet.conftest import FIXTURES
+    shutil.copytree(FIXTURES / "bio_1cell", tmp_path / "bio_1cell")
+    (tmp_path / "bio_components").symlink_to(FIXTURES / "bio_components")
+    config = tmp_path / "bio_1cell" / f"config.simulation_{variant}.json"
+    runs = {}
+    for name, flags in (("neuron", ()), ("core", ("--coreneuron",))):
+        proc = _cli(config, "--quiet", "--output-dir", str(tmp_path / name), *flags)
+        assert proc.returncode == 0, proc.stderr[-3000:]
+        runs[name] = tmp_path / name
+    assert "simulating on CoreNEURON" in (runs["core"] / "log.txt").read_text()
+    spikes = {name: SpikeTrains.from_sonata(folder / "spikes.h5").get("biocell") for name, folder in runs.items()}
+    assert spikes["neuron"][0].size >= 20
+    np.testing.assert_array_equal(spikes["core"][1], spikes["neuron"][1])
+    traces = {name: _datasets(folder / "membrane_potential.h5") for name, folder in runs.items()}
+    data_key = next(k for k in traces["neuron"] if k.endswith("/data"))
+    assert np.ptp(traces["neuron"][data_key]) > 50.0                     # spikes in the trace
+    np.testing.assert_array_equal(traces["core"][data_key], traces["neuron"][data_key])
