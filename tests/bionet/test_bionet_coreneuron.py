@@ -5,6 +5,7 @@ and NEURON cannot load a second library with the same mechanism names for the ot
 """
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -121,7 +122,10 @@ def test_same_spikes_and_reports_as_neuron(tmp_path):
     neuron_run = _cli(config)
     assert neuron_run.returncode == 0, neuron_run.stderr[-3000:]
     shutil.move(config.parent / "output", tmp_path / "neuron")
-    core_run = _cli(config, "--coreneuron")
+    data = json.loads(config.read_text())
+    data["run"]["coreneuron"] = True                     # the config key, not the flag, this time
+    config.write_text(json.dumps(data))
+    core_run = _cli(config)
     assert core_run.returncode == 0, core_run.stderr[-3000:]
     core = config.parent / "output"
     assert "simulating on CoreNEURON" in (core / "log.txt").read_text()
