@@ -244,6 +244,10 @@ def test_duration_stands_in_for_tstop(point_copy):
     cfg, error, caught = _load(path)
     assert error is None and caught == []
     assert (cfg.run.tstop, cfg.run.duration) == (3000.0, 3000.0)
+    path = _edit(path, lambda d: d["run"].update(tstop=1000.0))
+    cfg, _, caught = _load(path)
+    assert [n.key for n in cfg.notices] == ["run.duration"]          # the two disagree
+    assert (cfg.run.tstop_for("NEST"), cfg.run.tstop_for("NEURON")) == (3000.0, 1000.0)
 
 
 def test_inputs_without_node_set_take_bmtks_default(point_copy):
