@@ -7,70 +7,46 @@ h5 ``delay`` column, else the edge-types CSV, else NEST's default 1 ms. The edge
 type's ``model_template`` (``static_synapse``, ``nest:stdp_synapse``,
 ``nest:tsodyks_synapse``...) names the NEST synapse model; its ``dynamics_params``
 JSON (in ``components.synaptic_models_dir``) gives ``receptor_type`` (per connection)
-and model parameters, applied through one ``nest.CopyModel`` per edge type.
+and model parameters, applied through one ``nest.CopyModel`` per edge type. BMTK's keys
+for NEURON targets are understood: ``sign`` multiplies the weights (BMTK's IntFire convention:
+syn_weight is a magnitude) and ``level_of_detail`` is ignored.
 """
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from typing import Any, Callable, Mapping
 
 import numpy as np
 
 from bmtk_like.errors import ConfigError, SimulationError
 from bmtk_like.input_checks import synapse_params_problems
+from bmtk_like.sonata.columns import is_missing
 from simulators.core import load_params_json, split_template
+from simulators.core.weights import EdgeBatch, WeightFunctions, total_weight
 from simulators.pointnet.ids import NestIdMap
 
 log = logging.getLogger("bmtk_like.simulation")
 SYN_DIR_KEY = "synaptic_models_dir"
 DEFAULT_DELAY_MS = 1.0
 _PER_CONNECTION = {"receptor_type"}
-_IGNORED = {"weight", "delay", "synapse_model", "model"}
+_IGNORED = {"weight", "delay", "synapse_model", "model", "level_of_detail"}
+#: BMTK's synapse JSON key for NEURON IntFire targets: syn_weight is a magnitude, the JSON gives its sign
+SIGN_KEY = "sign"
 
 
-@dataclass
-class EdgeBatch:
-    """The edges of one edge type, handed to weight functions (arrays, one row per edge)."""
-
-    edges: Any                 # bmtk_like.sonata.EdgePopulation
-    edge_type_id: int
-    index: np.ndarray          # rows of the edge population
-    source_nodes: Any          # NodePopulation
-    target_nodes: Any
-
-    @property
-    def source_node_id(self) -> np.ndarray:
-        return self.edges.source_node_id[self.index]
-
-    @property
-    def target_node_id(self) -> np.ndarray:
-        return self.edges.target_node_id[self.index]
-
-    def column(self, name: str) -> np.ndarray:
-        """Per-edge values of an edge column (h5 attribute or edge-types CSV)."""
-        return np.asarray(self.edges.column(name))[self.index]
-
-    def nsyns(self) -> np.ndarray:
-        return np.asarray(self.edges.nsyns(), dtype=float)[self.index]
-
-    def syn_weight(self) -> np.ndarray:
-        return np.asarray(self.edges.syn_weight(), dtype=float)[self.index]
-
-    def source_column(self, name: str) -> np.ndarray:
-        """A node column of each edge's source node."""
-        return np.asarray(self.source_nodes.column(name))[self.source_node_id]
-
-    def target_column(self, name: str) -> np.ndarray:
-        """A node column of each edge's target node."""
-        return np.asarray(self.target_nodes.column(name))[self.target_node_id]
+def weight_functions_for(extra: Mapping[str, Callable] | WeightFunctions | None = None) -> WeightFunctions:
+    """A NEST network's weight functions: :data:`BUILTIN_WEIGHT_FUNCTIONS` (syn_weight x nsyns per
+    connection), the global ones, then ``extra`` (a WeightFunctions is returned as is)."""
+    if isinstance(extra, WeightFunctions):
+        return extra
+    functions = WeightFunctions(BUILTIN_WEIGHT_FUNCTIONS, default=default_weight)
+    for name, func in (extra or {}).items():
+        functions.add(func, name)
+    return functions
 
 
-def default_weight(batch: EdgeBatch) -> np.ndarray:
-    """syn_weight x nsyns for every edge of the batch."""
-    return batch.syn_weight() * batch.nsyns()
-
-
+#: NEST's built-ins: one connection stands for nsyns synapses, so its weight is syn_weight x nsyns.
+default_weight = total_weight
 BUILTIN_WEIGHT_FUNCTIONS: Mapping[str, Callable[[EdgeBatch], np.ndarray]] = {
     "default_weight_fnc": default_weight, "wmax": default_weight, "static_weight": default_weight,
 }
@@ -80,9 +56,7 @@ def _type_value(edges: Any, type_id: int, column: str) -> Any:
     if column not in edges.edge_types.columns:
         return None
     value = edges.edge_types.loc[type_id, column]
-    if value is None or (isinstance(value, float) and np.isnan(value)):
-        return None
-    return value
+    return None if is_missing(value) else value
 
 
 def _delays(batch: EdgeBatch, dt: float) -> np.ndarray:
@@ -105,25 +79,6 @@ def _delays(batch: EdgeBatch, dt: float) -> np.ndarray:
     return delays
 
 
-def _weights(batch: EdgeBatch, functions: Mapping[str, Callable]) -> np.ndarray:
-    name = _type_value(batch.edges, batch.edge_type_id, "weight_function")
-    if name is None:
-        return default_weight(batch)
-    name = str(name)
-    if name not in functions:
-        raise ConfigError(
-            f"edge type {batch.edge_type_id} of edge population '{batch.edges.name}' names "
-            f"weight_function '{name}', which is not registered; register it with "
-            f"net.add_weight_function(fn, '{name}') (known: {', '.join(sorted(functions))})")
-    weights = np.asarray(functions[name](batch), dtype=float)
-    if weights.shape != (batch.index.size,):
-        raise SimulationError(
-            f"weight_function '{name}' returned shape {weights.shape} for edge type "
-            f"{batch.edge_type_id} of '{batch.edges.name}'; it must return one weight per edge "
-            f"({batch.index.size})")
-    return weights
-
-
 class SynapseModels:
     """NEST synapse models per edge type (one CopyModel when the JSON sets model parameters)."""
 
@@ -131,6 +86,14 @@ class SynapseModels:
         self.nest = nest
         self.circuit = circuit
         self._cache: dict[tuple, tuple[str, dict]] = {}
+        self._signs: dict[tuple, float] = {}
+
+    def sign(self, edges: Any, type_id: int) -> float:
+        """The synapse JSON's ``sign`` of one edge type (BMTK's convention for IntFire targets), else 1."""
+        self.for_type(edges, type_id)
+        key = (str(_type_value(edges, type_id, "model_template") or "static_synapse"),
+               str(_type_value(edges, type_id, "dynamics_params")))
+        return self._signs.get(key, 1.0)
 
     def for_type(self, edges: Any, type_id: int) -> tuple[str, dict]:
         """(NEST synapse model name, per-connection syn_spec entries) of one edge type."""
@@ -153,7 +116,9 @@ class SynapseModels:
             if problems:
                 raise ConfigError(f"{where}: " + "; ".join(problems))
         per_conn = {k: params[k] for k in _PER_CONNECTION if k in params}
-        model_params = {k: v for k, v in params.items() if k not in _PER_CONNECTION | _IGNORED}
+        if SIGN_KEY in params:
+            self._signs[key] = float(params[SIGN_KEY])
+        model_params = {k: v for k, v in params.items() if k not in _PER_CONNECTION | _IGNORED | {SIGN_KEY}}
         name = model
         if model_params:
             defaults = self.nest.GetDefaults(model)
@@ -172,7 +137,8 @@ class SynapseModels:
 
 
 def connect_edges(nest: Any, circuit: Any, ids: NestIdMap, dt: float,
-                  weight_functions: Mapping[str, Callable], models: SynapseModels | None = None,
+                  weight_functions: Mapping[str, Callable] | WeightFunctions | None = None,
+                  models: SynapseModels | None = None,
                   source_ids: Mapping[str, np.ndarray] | None = None) -> int:
     """Connect every edge population; returns the number of connections made.
 
@@ -181,7 +147,7 @@ def connect_edges(nest: Any, circuit: Any, ids: NestIdMap, dt: float,
     relaying virtual nodes), as an array indexed by node id.
     """
     models = models or SynapseModels(nest, circuit)
-    functions = {**BUILTIN_WEIGHT_FUNCTIONS, **weight_functions}
+    functions = weight_functions_for(weight_functions)
     total = 0
     for edges in circuit.edges.values():
         src_map = (source_ids or {}).get(edges.source_population)
@@ -195,7 +161,8 @@ def connect_edges(nest: Any, circuit: Any, ids: NestIdMap, dt: float,
             batch = EdgeBatch(edges, type_id, index, circuit.nodes[edges.source_population],
                               circuit.nodes[edges.target_population])
             model, per_conn = models.for_type(edges, type_id)
-            syn_spec = {"synapse_model": model, "weight": _weights(batch, functions),
+            syn_spec = {"synapse_model": model, "weight": functions.weights(
+                batch, f"edge type {type_id} of edge population '{edges.name}'") * models.sign(edges, type_id),
                         "delay": _delays(batch, dt)}
             for key, value in per_conn.items():
                 syn_spec[key] = np.full(index.size, value, dtype=np.int64 if key == "receptor_type"

@@ -31,7 +31,8 @@ class Key:
     absent (``None``: no value; a :class:`Text`: described in words); ``required``
     marks keys without a default. ``children`` describes the keys of a nested object
     (or of each object of a list); ``free`` says the nested names are the user's
-    (manifest variables, node-set names, populations).
+    (manifest variables, node-set names, populations); ``each`` then describes the keys of
+    every such named entry (SONATA's per-population settings).
     """
 
     name: str
@@ -44,6 +45,7 @@ class Key:
     acts: str = ALL
     children: Optional[Mapping[str, "Key"]] = None
     free: bool = False
+    each: Optional[Mapping[str, "Key"]] = None
 
 
 @dataclass(frozen=True)

@@ -72,6 +72,9 @@ def _walk(obj: Any, table: Mapping[str, Key], path: str, source: str,
             for i, item in enumerate(items):
                 at = f"{where}[{i}]" if isinstance(value, list) else where
                 _walk(item, key.children, at, source, found)
+        elif key.each is not None and isinstance(value, dict):
+            for entry_name, entry in value.items():     # user-named entries, known keys
+                _walk(entry, key.each, f"{where}.{entry_name}", source, found)
 
 
 def _section_of(name: str, exclude: Optional[str] = None) -> str:
@@ -159,7 +162,8 @@ def unit_slips(data: Mapping[str, Any], source_of: SourceOf) -> list[ConfigNotic
             f"pointnet (NEST) runs for duration, bionet and popnet until tstop; keep one"))
     units_given = "popnet_units" in run or (isinstance(data.get("popnet"), dict)
                                             and "units" in data["popnet"])
-    if level == POPNET and dt is not None and dt >= 0.05 and not units_given:
+    dipde = str(data.get("target_simulator", "")).strip().lower() == "dipde"   # bmtk's popnet name
+    if dipde and dt is not None and dt >= 0.05 and not units_given:
         found.append(ConfigNotice(source_of("run", "dt"), "run.dt",
             f"'run.dt' is {dt:g}: BMTK's popnet (DiPDE) reads run.dt in seconds, so with "
             f"DiPDE-style population files this is {dt * 1000:g} ms per step; if you meant "

@@ -114,6 +114,11 @@ OUTPUT = keys(
         "which libsonata can read)", default="gzip", acts=IGNORED),
     Key("cache_to_disk", "boolean", "bmtk: buffer spikes in temporary files", default=True,
         acts=IGNORED),
+    Key("rates_csv", "path", "bmtk FilterNet: firing rates as CSV", acts=IGNORED),
+    Key("rates_h5", "path", "bmtk FilterNet: firing rates as HDF5", acts=IGNORED),
+    Key("spikes_csv", "path", "bmtk FilterNet's name for spikes_file_csv", acts=IGNORED),
+    Key("spikes_nwb", "path", "bmtk FilterNet's name for spikes_file_nwb", acts=IGNORED),
+    Key("rates_file_csv", "path", "bmtk popnet (SSN): firing rates as CSV", acts=IGNORED),
 )
 
 COMPONENTS = keys(
@@ -148,16 +153,49 @@ COMPONENTS = keys(
         acts=IGNORED),
 )
 
-_ENTRY_COMMON = (
-    Key("populations", "object", "per-population overrides, e.g. {\"v1\": {\"type\": "
-        "\"biophysical\"}}", origin=SONATA, free=True),
-    Key("name", "string", "a label for the entry (bmtk's builder writes it)", acts=IGNORED),
+_POPULATION_COMMON = (
+    Key("type", "string", "SONATA population type (biophysical, point_neuron, virtual, ...; "
+        "chemical, electrical, ... for edges)", origin=SONATA, acts=IGNORED),
+    Key("morphologies_dir", "path", "this population's morphology folder", origin=SONATA,
+        acts=IGNORED),
+    Key("biophysical_neuron_models_dir", "path", "this population's cell-model folder",
+        origin=SONATA, acts=IGNORED),
+    Key("alternate_morphologies", "object", "other morphology formats by name",
+        origin=SONATA, acts=IGNORED, free=True),
+    Key("spine_morphologies_dir", "path", "spine morphologies", origin=SONATA, acts=IGNORED),
 )
+NODE_POPULATION = keys(
+    *_POPULATION_COMMON,
+    Key("spatial_segment_index_dir", "path", "spatial index of segments", origin=SONATA,
+        acts=IGNORED),
+    Key("vasculature_file", "path", "vasculature morphology", origin=SONATA, acts=IGNORED),
+    Key("vasculature_mesh", "path", "vasculature mesh", origin=SONATA, acts=IGNORED),
+    Key("microdomains_file", "path", "astrocyte microdomains", origin=SONATA, acts=IGNORED),
+    Key("provenance", "object", "where the population came from", origin=SONATA,
+        acts=IGNORED, free=True),
+)
+EDGE_POPULATION = keys(
+    *_POPULATION_COMMON,
+    Key("spatial_synapse_index_dir", "path", "spatial index of synapses", origin=SONATA,
+        acts=IGNORED),
+    Key("endfeet_meshes_file", "path", "astrocyte end-feet meshes", origin=SONATA,
+        acts=IGNORED),
+)
+
+
+def _entry_common(kind: str, each: dict) -> tuple[Key, ...]:
+    """Keys shared by nodes and edges entries."""
+    return (
+        Key("populations", "object", f"the {kind} populations of the file to read (all when "
+            f"absent), each with its SONATA settings", origin=SONATA, free=True, each=each),
+        Key("name", "string", "a label for the entry (bmtk's builder writes it)",
+            acts=IGNORED),
+    )
 NODES_ENTRY = keys(
     Key("nodes_file", "path", "SONATA nodes HDF5 file", required=True, origin=BOTH),
     Key("node_types_file", "path", "node-types CSV", default=Text("<x>_node_types.csv beside "
         "<x>_nodes.h5"), origin=BOTH),
-    *_ENTRY_COMMON,
+    *_entry_common("node", NODE_POPULATION),
     Key("enabled", "boolean", "bmtk reads it on edges entries only: a nodes entry is always "
         "loaded", default=True, acts=IGNORED),
 )
@@ -165,7 +203,7 @@ EDGES_ENTRY = keys(
     Key("edges_file", "path", "SONATA edges HDF5 file", required=True, origin=BOTH),
     Key("edge_types_file", "path", "edge-types CSV", default=Text("<x>_edge_types.csv beside "
         "<x>_edges.h5"), origin=BOTH),
-    *_ENTRY_COMMON,
+    *_entry_common("edge", EDGE_POPULATION),
     Key("enabled", "boolean", "false leaves this edges entry out of the circuit (as bmtk)",
         default=True),
 )
