@@ -328,33 +328,42 @@ def _check_delays(pop: EdgePopulation) -> list[Finding]:
 
 
 # ---- the checks `run` makes on inputs and model files, with its words (bmtk_like.input_checks) ----
+#: input modules some backend takes beyond spike files, Poisson and IClamp (bionet: SEClamp, popnet: pop_rates)
+BACKEND_INPUT_MODULES = frozenset({"seclamp", "pop_rates"})
+
+
 def check_inputs_as_run(config, nodes: dict) -> list[Finding]:
-    """Every input's input_type, and the ids in its spike file or the numbers in its rates file."""
-    from bmtk_like.input_checks import check_input_type, read_pop_rates_table, spike_node_id_problem
-    from bmtk_like.reports import SpikeTrains
+    """The inputs resolved as `run` resolves them (`simulators.core.collect_inputs`, and popnet's
+    rates-file reader): its errors are errors here, its InputWarnings warnings, and a module no
+    backend runs a warning (run refuses it; the config itself is valid)."""
+    from bmtk_like.errors import InputWarning, SimulationError
+    from bmtk_like.input_checks import read_pop_rates_table
+    try:
+        from simulators.core import Circuit, collect_inputs
+    except ImportError:  # the simulators package is not installed beside bmtk_like
+        return []
     findings = []
-    for name, spec in config.inputs.items():
-        where = f"{config.path}: inputs.{name}"
-        path = spec.params.get("input_file") or spec.params.get("file") or spec.params.get("rates")
+    try:
+        circuit = Circuit.from_config(config)
+    except BmtkLikeError:
+        return []                      # the circuit's own findings say why
+    where = f"{config.path}: inputs"
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", InputWarning)
         try:
-            check_input_type(name, spec.input_type, config.path)
-            if not isinstance(path, (str, os.PathLike)) or not Path(path).is_file():
-                continue
-            module = str(spec.module).lower()
-            if module == "pop_rates":
-                read_pop_rates_table(Path(path), f"input '{name}'")
-            elif module in ("h5", "hdf5", "sonata", "csv") and str(spec.input_type).lower() == "spikes":
-                trains = (SpikeTrains.from_csv(path, population=None) if module == "csv" or
-                          Path(path).suffix.lower() in (".csv", ".txt") else SpikeTrains.from_sonata(path, population=None))
-                named = spec.node_set if isinstance(spec.node_set, str) else None
-                pops = {named if p == "default" and len(trains.populations) == 1 and named in nodes else p: p
-                        for p in trains.populations}            # a legacy file: the node_set's population
-                problems = [spike_node_id_problem(pop, trains.get(stored)[0], nodes[pop].size, path,
-                                                  f"input '{name}'")
-                            for pop, stored in pops.items() if pop in nodes]
-                findings += [Finding("warning", where, p) for p in problems if p]
+            collect_inputs(circuit, config, supported=BACKEND_INPUT_MODULES, backend="any simulator")
+        except SimulationError as exc:
+            findings.append(Finding("warning", where, f"run will refuse it: {exc}"))
         except BmtkLikeError as exc:
             findings.append(Finding("error", where, str(exc)))
+    findings += [Finding("warning", where, str(w.message)) for w in caught if issubclass(w.category, InputWarning)]
+    for name, spec in config.inputs.items():
+        path = next((spec.params.get(k) for k in ("rates", "file", "input_file") if spec.params.get(k)), None)
+        if str(spec.module).lower() == "pop_rates" and isinstance(path, (str, os.PathLike)) and Path(path).is_file():
+            try:
+                read_pop_rates_table(Path(path), f"input '{name}'")
+            except BmtkLikeError as exc:
+                findings.append(Finding("error", f"{where}.{name}", str(exc)))
     return findings
 
 
