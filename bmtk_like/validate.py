@@ -19,7 +19,7 @@ import h5py
 import numpy as np
 
 from bmtk_like.config.stimuli import is_gid_list
-from bmtk_like.errors import BmtkLikeError
+from bmtk_like.errors import BmtkLikeError, SonataError
 from bmtk_like.sonata import EdgePopulation, NodePopulation, read_edges, read_index, read_nodes
 from bmtk_like.sonata.checks import edge_endpoint_problems
 
@@ -186,6 +186,8 @@ def check_edge_population(pop: EdgePopulation, nodes: dict[str, NodePopulation])
                 problem = index_problem(index[0], index[1], ids)
                 if problem:
                     findings.append(Finding("error", where, f"index '{direction}': {problem}"))
+    except SonataError as exc:
+        findings.append(Finding("error", where, str(exc)))
     except (OSError, RuntimeError, KeyError) as exc:   # damaged bytes in the index datasets
         findings.append(Finding("error", where, f"cannot read the indices, the file is damaged ({exc})"))
     return findings
@@ -368,24 +370,39 @@ def check_inputs_as_run(config, nodes: dict) -> list[Finding]:
 
 
 def check_models_as_run(config, nodes: dict, edges: dict) -> list[Finding]:
-    """Synapse JSONs' receptor_type (NEST), population node types' model_template (popnet)."""
+    """Model files read as `run` reads them (`simulators.core.load_params_json`: a JSON object), synapse
+    JSONs' receptor_type (NEST), population node types' model_template (popnet)."""
     from bmtk_like.input_checks import check_population_template, synapse_params_problems
+    try:
+        from simulators.core.params import load_params_json
+    except ImportError:  # the simulators package is not installed beside bmtk_like
+        return []
     findings = []
-    folder = (config.components or {}).get("synaptic_models_dir")
+    components = {k: Path(v) for k, v in (config.components or {}).items()}
+
+    def params_of(where: str, folder_key: str, name: str) -> dict | None:
+        folder = components.get(folder_key)
+        if folder is None or not (folder / name).is_file():
+            return None                                   # check_component_files names it
+        try:
+            return load_params_json(folder, name)
+        except BmtkLikeError as exc:
+            findings.append(Finding("error", where, str(exc)))
+            return None
+
     for pop in edges.values():
         for type_id, name in _type_values(pop.types, "dynamics_params").items():
-            path = Path(folder) / name if folder else None
-            if path is None or not name.endswith(".json") or not path.is_file():
-                continue
-            try:
-                params = json.loads(path.read_text(encoding="utf-8"))
-            except (json.JSONDecodeError, UnicodeDecodeError):
-                continue                                  # check_component_files names it
-            if isinstance(params, dict):
-                findings += [Finding("error", f"{pop.types_file} [edge type {type_id}]", problem)
-                             for problem in synapse_params_problems(params, path)]
+            where = f"{pop.types_file} [edge type {type_id}]"
+            params = params_of(where, "synaptic_models_dir", name) if name.endswith(".json") else None
+            if params is not None:
+                findings += [Finding("error", where, p) for p in synapse_params_problems(params, components[
+                    "synaptic_models_dir"] / name)]
     for pop in nodes.values():
         model_types = _type_values(pop.types, "model_type")
+        for type_id, name in _type_values(pop.types, "dynamics_params").items():
+            kind = model_types.get(type_id, "").lower()
+            if kind in PARAMS_DIR_OF_MODEL_TYPE and name.endswith(".json"):
+                params_of(f"{pop.types_file} [node type {type_id}]", PARAMS_DIR_OF_MODEL_TYPE[kind], name)
         for type_id, template in _type_values(pop.types, "model_template").items():
             if model_types.get(type_id, "").lower() == "population":
                 try:
