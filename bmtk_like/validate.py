@@ -98,6 +98,7 @@ def validate(paths: Iterable[str | os.PathLike], strict: bool = False) -> list[F
         findings += check_component_files(config, nodes, edges)
         findings += check_inputs_as_run(config, nodes)
         findings += check_models_as_run(config, nodes, edges)
+        findings += check_population_level_as_run(config)
     for pop in edges.values():
         findings += _check_delays(pop)
     if node_sets or references:
@@ -201,7 +202,7 @@ def index_problem(node_to_ranges: np.ndarray, range_to_edge: np.ndarray, ids: np
     if range_to_edge.size and (range_to_edge.min() < 0 or range_to_edge.max() > n_edges
                                or np.any(range_to_edge[:, 1] < range_to_edge[:, 0])):
         return "range_to_edge_id has ranges outside the edge table"
-    if node_to_ranges.size and (node_to_ranges.max() > len(range_to_edge)
+    if node_to_ranges.size and (node_to_ranges.max() > len(range_to_edge) or node_to_ranges.min() < 0
                                 or np.any(node_to_ranges[:, 1] < node_to_ranges[:, 0])):
         return "node_id_to_ranges points past range_to_edge_id"
     ranges_per_node = node_to_ranges[:, 1] - node_to_ranges[:, 0]
@@ -382,7 +383,7 @@ def check_models_as_run(config, nodes: dict, edges: dict) -> list[Finding]:
 
     def params_of(where: str, folder_key: str, name: str) -> dict | None:
         folder = components.get(folder_key)
-        if folder is None or not (folder / name).is_file():
+        if folder is None or (name.endswith(".json") and not (folder / name).is_file()):
             return None                                   # check_component_files names it
         try:
             return load_params_json(folder, name)
@@ -393,7 +394,7 @@ def check_models_as_run(config, nodes: dict, edges: dict) -> list[Finding]:
     for pop in edges.values():
         for type_id, name in _type_values(pop.types, "dynamics_params").items():
             where = f"{pop.types_file} [edge type {type_id}]"
-            params = params_of(where, "synaptic_models_dir", name) if name.endswith(".json") else None
+            params = params_of(where, "synaptic_models_dir", name)    # every backend reads it as JSON
             if params is not None:
                 findings += [Finding("error", where, p) for p in synapse_params_problems(params, components[
                     "synaptic_models_dir"] / name)]
@@ -411,3 +412,25 @@ def check_models_as_run(config, nodes: dict, edges: dict) -> list[Finding]:
                 except BmtkLikeError as exc:
                     findings.append(Finding("error", f"{pop.types_file} [node type {type_id}]", str(exc)))
     return findings
+
+
+def check_population_level_as_run(config) -> list[Finding]:
+    """For a popnet config, the density populations built as `run` builds them (`PopNetwork.from_config`:
+    pure Python, no solver step), so a population JSON or rates file popnet refuses is an error here."""
+    try:
+        from simulators.core import Circuit
+        from simulators.core.registry import canonical_name
+        if not config.target_simulator or canonical_name(config.target_simulator) != "popnet":
+            return []
+        from simulators.popnet import PopNetwork
+    except (ImportError, BmtkLikeError):     # no simulators package, or an unknown backend (reported above)
+        return []
+    try:
+        Circuit.from_config(config)
+    except BmtkLikeError:
+        return []                            # the circuit's own findings say why
+    try:
+        PopNetwork.from_config(config)
+    except BmtkLikeError as exc:
+        return [Finding("error", f"{config.path}: popnet", str(exc))]
+    return []
