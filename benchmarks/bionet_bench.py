@@ -1,7 +1,13 @@
-"""BioNet benchmarks: set-up per cell as the network grows, set-up against bmtk 1.2.0, and run time with
-a soma-voltage report of every cell against the same model run by bare NEURON calls without a report.
+"""BioNet benchmarks: set-up per cell as the network grows, set-up against bmtk 1.2.0, run time with
+a soma-voltage report of every cell against the same model run by bare NEURON calls without a report,
+and NEURON's solver against CoreNEURON (``run.coreneuron``) on one core and on two MPI ranks.
 
     .venv/bin/python benchmarks/bionet_bench.py [--sizes 50 200 1000] [--tstop 500] [--skip-bmtk]
+    .venv/bin/python benchmarks/bionet_bench.py --coreneuron-only [--coreneuron-sizes 200 1000] [--ranks 2]
+
+CoreNEURON part: the same circuit with the three Allen models whose channels CoreNEURON (neuron 9.0.2)
+compiles (the two Pvalb fits use NaV.mod, which its NMODL cannot translate), mechanisms from the
+fixtures' bio_components/mechanisms (compiled for both engines first: compiling is not timed).
 
 The circuit: N Allen perisomatic cells (the five bio_components models in turn), a virtual population
 of 500 Poisson (10 Hz) sources; each cell gets 20 virtual sources × 4 synapses and 10 recurrent
@@ -33,20 +39,25 @@ MODELS = [("Scnn1a_473845048_m.swc", "472363762_fit.json"), ("Rorb_325404214_m.s
 N_VIRTUAL = 500
 
 
-def build_circuit(folder: Path, n_cells: int, tstop: float, mechanisms: Path | None, seed: int = 0) -> Path:
+CORENEURON_MODELS = MODELS[:3]
+"""The models whose channels CoreNEURON compiles (NaTs, not NaV)."""
+
+
+def build_circuit(folder: Path, n_cells: int, tstop: float, mechanisms: Path | None, seed: int = 0,
+                  models: list = MODELS) -> Path:
     """Write the benchmark circuit and its config (soma voltage report of every cell); return the config."""
     from bmtk_like.reports import poisson_spike_trains
     from bmtk_like.sonata import write_edges, write_nodes, write_types_csv
     rng = np.random.default_rng(seed)
     folder.mkdir(parents=True, exist_ok=True)
-    type_ids = 100 + np.arange(n_cells) % len(MODELS)
+    type_ids = 100 + np.arange(n_cells) % len(models)
     write_nodes(folder / "v1_nodes.h5", "v1", type_ids,
                 {"x": rng.uniform(0, 500, n_cells), "y": rng.uniform(0, 500, n_cells), "z": rng.uniform(0, 500, n_cells),
                  "rotation_angle_yaxis": rng.uniform(0, 2 * np.pi, n_cells)})
     write_types_csv(folder / "v1_node_types.csv",
                     [dict(node_type_id=100 + i, model_type="biophysical", model_template="ctdb:Biophys1.hoc",
                           model_processing="aibs_perisomatic", morphology=m, dynamics_params=d)
-                     for i, (m, d) in enumerate(MODELS)], "node_type_id")
+                     for i, (m, d) in enumerate(models)], "node_type_id")
     write_nodes(folder / "lgn_nodes.h5", "lgn", np.full(N_VIRTUAL, 900))
     write_types_csv(folder / "lgn_node_types.csv", [dict(node_type_id=900, model_type="virtual")], "node_type_id")
     edge_type = dict(model_template="exp2syn", dynamics_params="AMPA_ExcToExc.json", delay=2.0,
@@ -91,6 +102,7 @@ t0 = time.perf_counter()
 from simulators import bionet
 conf = bionet.Config.from_json({config!r})
 net = bionet.BioNetwork.from_config(conf)
+net.use_coreneuron = {mode!r} == "run_core"
 if {mode!r}.startswith("raw"):
     import simulators.bionet.synapses
     simulators.bionet.synapses.SHARE_LINEAR_SYNAPSES = {mode!r} == "raw"
@@ -113,12 +125,15 @@ else:
     sim = bionet.BioSimulator.from_config(conf, net)
     t_setup = time.perf_counter() - t0
     t_sim = None
-    if {mode!r} == "run":
+    if {mode!r}.startswith("run"):
         result = sim.run()
         t_sim = result.timings["simulate"]
+        spikes = result.spikes.n_spikes("v1") if result.spikes is not None else None
 build = net.timings["create"] + net.timings["connect"] + (0.0 if {mode!r}.startswith("raw") else sim.timings["inputs"])
-print(json.dumps({{"setup": t_setup, "build": build, "simulate": t_sim, "cells": len(net.cells),
-                  "synapses": net.n_netcons, "point_processes": net.n_synapses}}))
+if net.rank == 0:
+    print(json.dumps({{"setup": t_setup, "build": build, "simulate": t_sim, "cells": len(net.cells),
+                      "synapses": net.n_netcons, "point_processes": net.n_synapses,
+                      "whole": time.perf_counter() - t0, "spikes": spikes if {mode!r}.startswith("run") else None}}))
 """
 
 BMTK = """
@@ -134,8 +149,9 @@ print(json.dumps({{"setup": time.perf_counter() - t0}}))
 """
 
 
-def _measure(python: Path | str, script: str) -> dict:
-    proc = subprocess.run([str(python), "-c", script], capture_output=True, text=True)
+def _measure(python: Path | str, script: str, ranks: int = 1) -> dict:
+    launcher = ["mpirun", "--allow-run-as-root", "--oversubscribe", "-n", str(ranks)] if ranks > 1 else []
+    proc = subprocess.run([*launcher, str(python), "-c", script], capture_output=True, text=True)
     if proc.returncode != 0:
         raise RuntimeError(proc.stderr[-4000:])
     return json.loads(proc.stdout.strip().splitlines()[-1])
@@ -158,45 +174,109 @@ def compile_bmtk_mechanisms(folder: Path) -> Path | None:
     return mech
 
 
+def _variant(config: Path, name: str) -> Path:
+    """A copy of ``config`` writing into its own output folder ``output_<name>``."""
+    data = json.loads(config.read_text())
+    data["output"]["output_dir"] = str(config.parent / f"output_{name}")
+    path = config.with_name(f"config_{name}.json")
+    path.write_text(json.dumps(data, indent=1))
+    return path
+
+
+def _spike_difference(a: Path, b: Path) -> str:
+    """'identical', or how the two runs' spikes differ (count, largest time difference in ms)."""
+    from bmtk_like.reports import SpikeTrains
+    (ia, ta), (ib, tb) = (SpikeTrains.from_sonata(p / "spikes.h5").get("v1") for p in (a, b))
+    oa, ob = np.lexsort((ta, ia)), np.lexsort((tb, ib))
+    if ia.size != ib.size or not np.array_equal(np.asarray(ia)[oa], np.asarray(ib)[ob]):
+        return f"DIFFERENT ({ia.size} vs {ib.size} spikes)"
+    worst = float(np.abs(np.asarray(ta)[oa] - np.asarray(tb)[ob]).max()) if ia.size else 0.0
+    return "identical" if worst == 0.0 else f"same cells, times within {worst:.3g} ms"
+
+
+def coreneuron_comparison(tmp: Path, sizes: list[int], tstop: float, ranks: int) -> None:
+    """Simulate-phase and whole-run wall time, NEURON's solver vs CoreNEURON, each in a fresh process."""
+    from simulators.bionet.mechanisms import compile_mechanisms, find_mod_files, mechanism_names
+    mechanisms = COMPONENTS / "mechanisms"
+    mods = find_mod_files(mechanisms)
+    compile_mechanisms(mechanisms)                                   # NEURON's build of the whole folder
+    used = set()
+    for _, fit in CORENEURON_MODELS:
+        fit_json = json.loads((COMPONENTS / "biophysical_neuron_templates" / "ctdb" / fit).read_text())
+        used |= {g["mechanism"] for g in fit_json["genome"] if g.get("mechanism")}
+    compile_mechanisms(mechanisms, [p for p in mods if mechanism_names([p]) & used], coreneuron=True)
+    load = os.getloadavg()
+    print(f"# NEURON vs CoreNEURON, tstop {tstop} ms, dt 0.1 ms, soma-v report of every cell; "
+          f"load average before: {load[0]:.2f} (1 min), {load[1]:.2f} (5 min) on {os.cpu_count()} cores")
+    print("# cells ranks | simulate NEURON  CoreNEURON  ratio | whole run NEURON  CoreNEURON  ratio | spikes")
+    cases = [(n, 1) for n in sizes] + ([(max(sizes), ranks)] if ranks > 1 else [])
+    for n, r in cases:
+        if r > 1 and shutil.which("mpirun") is None:
+            print(f"# {n} cells on {r} ranks: skipped, mpirun not found")
+            continue
+        config = build_circuit(tmp / f"core{n}", n, tstop, mechanisms, models=CORENEURON_MODELS)
+        runs = {}
+        for mode in ("run", "run_core"):
+            variant = _variant(config, f"{mode}_{r}")
+            runs[mode] = _measure(sys.executable, OURS.format(root=str(ROOT), config=str(variant), mode=mode), r)
+        nrn, core = runs["run"], runs["run_core"]
+        same = _spike_difference(config.parent / f"output_run_{r}", config.parent / f"output_run_core_{r}")
+        print(f"{n:7d} {r:5d} | {nrn['simulate']:15.2f} {core['simulate']:11.2f} "
+              f"{core['simulate'] / nrn['simulate']:6.2f} | {nrn['whole']:16.2f} {core['whole']:11.2f} "
+              f"{core['whole'] / nrn['whole']:6.2f} | {nrn['spikes']} {same}", flush=True)
+    load = os.getloadavg()
+    print(f"# load average after: {load[0]:.2f} (1 min), {load[1]:.2f} (5 min)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[50, 200, 1000])
     parser.add_argument("--tstop", type=float, default=500.0)
     parser.add_argument("--compare-size", type=int, default=200)
     parser.add_argument("--skip-bmtk", action="store_true")
+    parser.add_argument("--coreneuron-sizes", type=int, nargs="+", default=[200, 1000])
+    parser.add_argument("--ranks", type=int, default=2, help="MPI ranks of the CoreNEURON comparison (1: none)")
+    parser.add_argument("--coreneuron-only", action="store_true", help="run only the NEURON/CoreNEURON comparison")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bionet_bench_") as tmp:
         tmp = Path(tmp)
-        use_bmtk = BMTK_PYTHON.exists() and not args.skip_bmtk
-        mech = compile_bmtk_mechanisms(tmp) if use_bmtk else None
-        if mech is not None:          # fill our compile cache first: compiling is not set-up time
-            from simulators.bionet.mechanisms import compile_mechanisms
-            compile_mechanisms(mech)
-        print(f"# per-cell set-up (ours{' vs bmtk 1.2.0' if use_bmtk else ''}), tstop {args.tstop} ms")
-        for n in args.sizes:
-            config = build_circuit(tmp / f"n{n}", n, args.tstop, mech)
-            ours = _measure(sys.executable, OURS.format(root=str(ROOT), config=str(config), mode="setup"))
-            line = (f"N={n:5d}  synapses={ours['synapses']:6d}  ours: set-up {ours['setup']:6.2f} s "
-                    f"= {1000 * ours['setup'] / n:6.2f} ms/cell (of which cells+synapses+inputs "
-                    f"{1000 * ours['build'] / n:5.2f} ms/cell)")
-            if use_bmtk and n <= max(args.compare_size, 200):
-                theirs = _measure(BMTK_PYTHON, BMTK.format(folder=str(config.parent), config=str(config)))
-                line += (f"   bmtk {theirs['setup']:7.2f} s = {1000 * theirs['setup'] / n:6.2f} ms/cell"
-                         f"   speed-up {theirs['setup'] / ours['setup']:5.1f}x")
-            print(line, flush=True)
-        n = args.compare_size
-        config = tmp / f"n{n}" / "config.json"
-        if not config.exists():
-            config = build_circuit(tmp / f"n{n}", n, args.tstop, mech)
-        ours = _measure(sys.executable, OURS.format(root=str(ROOT), config=str(config), mode="run"))
-        raw = _measure(sys.executable, OURS.format(root=str(ROOT), config=str(config), mode="raw"))
-        unshared = _measure(sys.executable, OURS.format(root=str(ROOT), config=str(config), mode="raw_unshared"))
-        print(f"# simulate {args.tstop} ms, N={n}: ours with soma-v report of every cell {ours['simulate']:.2f} s, "
-              f"bare NEURON (same model, no recorders) {raw['simulate']:.2f} s, "
-              f"ratio {ours['simulate'] / raw['simulate']:.3f} (target <= 1.1)")
-        print(f"#   for information: bare NEURON with one Exp2Syn per synapse as bmtk builds them "
-              f"({unshared['point_processes']} point processes instead of {raw['point_processes']}): "
-              f"{unshared['simulate']:.2f} s, ratio ours/that {ours['simulate'] / unshared['simulate']:.3f}")
+        if not args.coreneuron_only:
+            setup_and_run_benchmarks(tmp, args)
+        coreneuron_comparison(tmp, args.coreneuron_sizes, args.tstop, args.ranks)
+
+
+def setup_and_run_benchmarks(tmp: Path, args: argparse.Namespace) -> None:
+    """Set-up per cell (against bmtk 1.2.0) and run time against bare NEURON."""
+    use_bmtk = BMTK_PYTHON.exists() and not args.skip_bmtk
+    mech = compile_bmtk_mechanisms(tmp) if use_bmtk else None
+    if mech is not None:          # fill our compile cache first: compiling is not set-up time
+        from simulators.bionet.mechanisms import compile_mechanisms
+        compile_mechanisms(mech)
+    print(f"# per-cell set-up (ours{' vs bmtk 1.2.0' if use_bmtk else ''}), tstop {args.tstop} ms")
+    for n in args.sizes:
+        config = build_circuit(tmp / f"n{n}", n, args.tstop, mech)
+        ours = _measure(sys.executable, OURS.format(root=str(ROOT), config=str(config), mode="setup"))
+        line = (f"N={n:5d}  synapses={ours['synapses']:6d}  ours: set-up {ours['setup']:6.2f} s "
+                f"= {1000 * ours['setup'] / n:6.2f} ms/cell (of which cells+synapses+inputs "
+                f"{1000 * ours['build'] / n:5.2f} ms/cell)")
+        if use_bmtk and n <= max(args.compare_size, 200):
+            theirs = _measure(BMTK_PYTHON, BMTK.format(folder=str(config.parent), config=str(config)))
+            line += (f"   bmtk {theirs['setup']:7.2f} s = {1000 * theirs['setup'] / n:6.2f} ms/cell"
+                     f"   speed-up {theirs['setup'] / ours['setup']:5.1f}x")
+        print(line, flush=True)
+    n = args.compare_size
+    config = tmp / f"n{n}" / "config.json"
+    if not config.exists():
+        config = build_circuit(tmp / f"n{n}", n, args.tstop, mech)
+    ours = _measure(sys.executable, OURS.format(root=str(ROOT), config=str(config), mode="run"))
+    raw = _measure(sys.executable, OURS.format(root=str(ROOT), config=str(config), mode="raw"))
+    unshared = _measure(sys.executable, OURS.format(root=str(ROOT), config=str(config), mode="raw_unshared"))
+    print(f"# simulate {args.tstop} ms, N={n}: ours with soma-v report of every cell {ours['simulate']:.2f} s, "
+          f"bare NEURON (same model, no recorders) {raw['simulate']:.2f} s, "
+          f"ratio {ours['simulate'] / raw['simulate']:.3f} (target <= 1.1)")
+    print(f"#   for information: bare NEURON with one Exp2Syn per synapse as bmtk builds them "
+          f"({unshared['point_processes']} point processes instead of {raw['point_processes']}): "
+          f"{unshared['simulate']:.2f} s, ratio ours/that {ours['simulate'] / unshared['simulate']:.3f}")
 
 
 if __name__ == "__main__":

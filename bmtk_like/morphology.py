@@ -23,10 +23,12 @@ from __future__ import annotations
 import functools
 import os
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
 from bmtk_like.errors import BuilderError
+from bmtk_like.sonata.columns import is_missing
 
 SWC_TYPES = {"soma": 1, "somatic": 1, "axon": 2, "axonal": 2, "dend": 3, "basal": 3, "apic": 4, "apical": 4}
 TYPE_ORDER = (1, 3, 4, 2)    # numbering: soma, dend, apic, axon
@@ -193,6 +195,16 @@ def _soma_length(points: np.ndarray, radii: np.ndarray) -> float:
     return float(np.sum(np.linalg.norm(np.diff(points, axis=0), axis=1)))
 
 
+def swc_file(morphologies_dir: str | os.PathLike, name: str) -> Path:
+    """``morphologies_dir/name`` as bmtk resolves it: the name as written if that file exists,
+    else with ``.swc`` appended (SONATA lets node types omit the extension). Existence is not
+    checked further; a name such as ``Rbp4-Cre_KL100_Ai14-180747.06.01.01_495335491_m`` keeps its dots."""
+    path = Path(morphologies_dir) / name
+    if not path.exists() and not name.endswith(".swc"):
+        return path.with_name(path.name + ".swc")
+    return path
+
+
 def resolve_morphology_path(morphology: str, morphologies_dir: str | os.PathLike | None,
                             where: str = "") -> str | None:
     """Absolute path of a node type's ``morphology`` file, or None if it cannot be placed here.
@@ -200,20 +212,16 @@ def resolve_morphology_path(morphology: str, morphologies_dir: str | os.PathLike
     An absolute path or an existing relative path is used as is; otherwise the
     file is looked up in ``morphologies_dir`` (a missing file there is an error).
     """
-    if morphology is None or (isinstance(morphology, float) and np.isnan(morphology)):
+    if is_missing(morphology):
         return None
     name = str(morphology)
-    if name in ("", "NULL", "NONE", "None", "nan"):
-        return None
     if os.path.isabs(name) or (morphologies_dir is None and os.path.exists(name)):
         if not os.path.exists(name):
             raise BuilderError(f"{where}morphology file '{name}' does not exist.")
         return os.path.abspath(name)
     if morphologies_dir is None:
         return None
-    path = os.path.join(str(morphologies_dir), name)
-    if not os.path.exists(path) and not name.endswith(".swc") and os.path.exists(path + ".swc"):
-        path = path + ".swc"
+    path = str(swc_file(morphologies_dir, name))
     if not os.path.exists(path):
         raise BuilderError(f"{where}morphology '{name}' was not found in morphologies_dir "
                            f"'{morphologies_dir}'; fix the node type's morphology or the directory.")

@@ -23,7 +23,7 @@ import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Optional, Sequence
+from typing import Any, Callable, Optional, Sequence
 
 from bmtk_like.errors import ConfigError
 
@@ -168,7 +168,7 @@ def create_environment(simulator: str, base_dir: "str | os.PathLike[str]", netwo
                        output_dir=None, tstop: float = 1000.0, dt: Optional[float] = None,
                        current_clamp: Optional[Sequence[float]] = None, spikes_inputs: Sequence[str] = (),
                        rates_inputs: Sequence[str] = (), report_vars: Sequence[str] = (),
-                       report_nodes: Optional[str] = None, compile_mechanisms: bool = False,
+                       report_nodes: Optional[str] = None, compile_mechanisms: Optional[Callable[[Path], Any]] = None,
                        overwrite: bool = False, starter: bool = True) -> Environment:
     """Write a runnable simulation folder for ``simulator`` (``pointnet``, ``bionet``, ``popnet``).
 
@@ -176,7 +176,9 @@ def create_environment(simulator: str, base_dir: "str | os.PathLike[str]", netwo
     duration ms) on every cell; ``spikes_inputs`` / ``rates_inputs`` ``"POP:FILE"`` items;
     ``report_vars`` membrane variables (``v``, ``V_m``, ``cai``; ``POP:VAR`` for one population) on
     ``report_nodes`` (``"0,1,2"`` or ``"POP:0,1,2"``; default all cells). Existing config/run
-    script files are kept unless ``overwrite``; a network is never replaced.
+    script files are kept unless ``overwrite``; a network is never replaced. ``compile_mechanisms``
+    (bionet): a function compiling a folder of .mod files (the CLI passes
+    ``simulators.bionet.mechanisms.compile_mechanisms``; this contract imports no backend).
     """
     level = str(simulator).lower()
     if level not in LEVELS:
@@ -243,8 +245,9 @@ def create_environment(simulator: str, base_dir: "str | os.PathLike[str]", netwo
         if len(current_clamp) != 3:
             raise ConfigError(f"init --iclamp {current_clamp}: expected AMP,DELAY,DURATION (nA, ms, ms)")
         amp, delay, duration = (float(x) for x in current_clamp)
+        # --iclamp takes nA; say so, since a NEST config's bare amp means pA (as in bmtk)
         inputs["current_clamp"] = {"input_type": "current_clamp", "module": "IClamp", "node_set": "all",
-                                   "amp": amp, "delay": delay, "duration": duration}
+                                   "amp": amp, "amp_units": "nA", "delay": delay, "duration": duration}
     for pop, path in _pairs(spikes_inputs, "--spikes-input"):
         module_name = SPIKE_MODULES.get(path.suffix.lower())
         if module_name is None:
@@ -289,15 +292,14 @@ def create_environment(simulator: str, base_dir: "str | os.PathLike[str]", netwo
                                              quit="\n    bionet.nrn.quit_execution()" if level == "bionet" else ""),
                            encoding="utf-8")
     if compile_mechanisms:
-        env.notes.append(_compile(level, components.get("mechanisms_dir")))
+        env.notes.append(_compile(level, components.get("mechanisms_dir"), compile_mechanisms))
     return env
 
 
-def _compile(level: str, mechanisms_dir: Optional[Path]) -> str:
+def _compile(level: str, mechanisms_dir: Optional[Path], compile_mechanisms: Callable[[Path], Any]) -> str:
     if level != "bionet" or mechanisms_dir is None:
         raise ConfigError("init --compile-mechanisms: only bionet (NEURON) uses compiled mechanisms")
-    from simulators.bionet.mechanisms import compile_mechanisms, find_mod_files
-    if not find_mod_files(mechanisms_dir):
+    if not (any(mechanisms_dir.glob("*.mod")) or any((mechanisms_dir / "modfiles").glob("*.mod"))):
         return (f"--compile-mechanisms: {mechanisms_dir} has no .mod files; NEURON's built-ins (hh, pas, ExpSyn, "
                 "Exp2Syn, IntFire*) need none. Put your .mod files in it (or its modfiles/) and rerun, or just run: "
                 "they are compiled on first use")

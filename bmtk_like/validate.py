@@ -13,13 +13,14 @@ import os
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Mapping
 
 import h5py
 import numpy as np
 
 from bmtk_like.config.stimuli import is_gid_list
 from bmtk_like.errors import BmtkLikeError, SonataError
+from bmtk_like.sonata.columns import is_missing
 from bmtk_like.sonata import EdgePopulation, NodePopulation, read_edges, read_index, read_nodes
 from bmtk_like.sonata.checks import edge_endpoint_problems
 
@@ -46,11 +47,15 @@ def _types_path(types_file, h5_file, kind: str) -> Path:
     return Path(types_file) if types_file else _types_file_for(Path(h5_file), kind)
 
 
-def validate(paths: Iterable[str | os.PathLike], strict: bool = False) -> list[Finding]:
+def validate(paths: Iterable[str | os.PathLike], strict: bool = False,
+             simulators: Mapping[str, Iterable[str]] | None = None) -> list[Finding]:
     """Validate configs (``*.json``) and/or SONATA ``*_nodes.h5``/``*_edges.h5`` files.
 
     ``strict`` turns every warning (unknown config keys, likely unit slips, ...) into an
     error, as ``load_config(..., strict=True)`` does for the config's own warnings.
+    ``simulators`` (canonical backend name -> accepted names, as ``simulators.core.known_backends()``
+    gives; the CLI passes it) lets ``target_simulator`` be checked; without it that key is not checked
+    (the contract imports no backend).
     """
     findings: list[Finding] = []
     node_files: list[tuple[Path, Path]] = []
@@ -74,7 +79,8 @@ def validate(paths: Iterable[str | os.PathLike], strict: bool = False) -> list[F
             references += [(str(path), f"reports.{name}.cells", spec.cells)
                            for name, spec in config.reports.items()
                            if spec.cells is not None and not is_gid_list(spec.cells)]
-            findings += _check_target_simulator(config, path)
+            findings += _check_target_simulator(config, path, simulators)
+            findings += check_modules_run(config, path)
             component_checks.append(config)
         elif path.name.endswith("_nodes.h5"):
             node_files.append((path, _types_file_for(path, "node")))
@@ -112,6 +118,32 @@ def validate(paths: Iterable[str | os.PathLike], strict: bool = False) -> list[F
 def _as_strict(findings: list[Finding]) -> list[Finding]:
     """Every warning made an error (``validate --strict``)."""
     return [Finding("error", f.where, f.message) if f.severity == "warning" else f for f in findings]
+
+
+def check_modules_run(config, path: Path) -> list[Finding]:
+    """Inputs and reports the config's target_simulator does not run (from the vocabulary's
+    ``runs_on``): an input there stops the run (error); a report is an error on NEST, which
+    refuses it, and skipped elsewhere (warning)."""
+    from bmtk_like.config.vocabulary import VOCABULARY
+    from bmtk_like.config.vocabulary.lint import level_of
+    level = level_of(config.target_simulator)
+    if level is None:
+        return []
+    findings = []
+    for kind, specs, lookup in (("input", config.inputs, VOCABULARY.input_module),
+                                ("report", config.reports, VOCABULARY.report_module)):
+        for name, spec in specs.items():
+            module = lookup(spec.module)
+            if module is None or level in module.runs_on:
+                continue
+            where = ", ".join(module.runs_on) or "no bmtk_like backend"
+            fatal = kind == "input" or level == "NEST"
+            findings.append(Finding("error" if fatal else "warning", f"{path}: {kind}s.{name}",
+                                    f"module '{spec.module}' ({module.meaning}) runs on {where}, "
+                                    f"not on {level} (target_simulator "
+                                    f"'{config.target_simulator}'); the run "
+                                    + ("stops there" if fatal else "skips it")))
+    return findings
 
 
 def _vocabulary_findings(config) -> list[Finding]:
@@ -232,10 +264,7 @@ def _expand_ranges(starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
 def _check_node_sets(node_sets: dict, nodes: dict[str, NodePopulation],
                      references: list[tuple[str, str, object]] = ()) -> list[Finding]:
     """Every node set, and every input's ``node_set`` and report's ``cells``, resolves to nodes."""
-    try:
-        from simulators.core.node_sets import NodeSetResolver
-    except ImportError:  # the simulators package is not installed beside bmtk_like
-        return []
+    from bmtk_like.node_sets import NodeSetResolver
     resolver = NodeSetResolver(nodes, node_sets)
     checks = [(f"node_sets.{name}", name) for name in node_sets]
     checks += [(f"{source}: {key}", spec) for source, key, spec in references]
@@ -250,19 +279,18 @@ def _check_node_sets(node_sets: dict, nodes: dict[str, NodePopulation],
     return findings
 
 
-def _check_target_simulator(config, path: Path) -> list[Finding]:
-    """``target_simulator``, when given, names a known backend."""
-    if not config.target_simulator:
+def _check_target_simulator(config, path: Path, simulators: Mapping[str, Iterable[str]] | None) -> list[Finding]:
+    """``target_simulator``, when given, names one of ``simulators`` (canonical name -> its names)."""
+    if not config.target_simulator or simulators is None:
         return []
-    try:
-        from simulators.core.registry import canonical_name
-    except ImportError:  # the simulators package is not installed beside bmtk_like
+    wanted = str(config.target_simulator).strip().lower()
+    names = {name: [str(a) for a in aliases] for name, aliases in simulators.items()}
+    if any(wanted == n.lower() or wanted in (a.lower() for a in aliases) for n, aliases in names.items()):
         return []
-    try:
-        canonical_name(config.target_simulator)
-    except BmtkLikeError as exc:
-        return [Finding("error", f"{path}: target_simulator", str(exc))]
-    return []
+    known = ", ".join(f"{n} (aliases: {', '.join(a)})" for n, a in names.items())
+    return [Finding("error", f"{path}: target_simulator",
+                    f"unknown simulator '{config.target_simulator}'; known simulators are: {known}. "
+                    "Set target_simulator in the config to one of these.")]
 
 
 #: model_type -> the components folder its node types' dynamics_params live in.
@@ -277,7 +305,7 @@ def _type_values(types, column: str) -> dict:
         return {}
     values = types[column]
     return {int(t): str(v).strip() for t, v in values.items()
-            if isinstance(v, str) and v.strip() and v.strip().upper() not in ("NONE", "NULL")}
+            if isinstance(v, str) and not is_missing(v)}
 
 
 def check_component_files(config, nodes: dict, edges: dict) -> list[Finding]:

@@ -17,10 +17,11 @@ from typing import Callable
 import numpy as np
 
 from bmtk_like.errors import BuilderError
+from bmtk_like.sonata.columns import AFFERENT_SECTION_ID, AFFERENT_SECTION_POS
 from builders.morphology import load_morphology, resolve_morphology_path
 from builders.node_table import NodeTable
 
-PLACEMENT_COLUMNS = ("afferent_section_id", "afferent_section_pos")
+PLACEMENT_COLUMNS = (AFFERENT_SECTION_ID, AFFERENT_SECTION_POS)
 
 
 def _as_list(value, name: str, where: str):

@@ -54,6 +54,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--overwrite", action="store_true", help="replace an existing config and run script")
 
 
+def _compiler():
+    from simulators.bionet.mechanisms import compile_mechanisms
+    return compile_mechanisms
+
+
 def run(args: argparse.Namespace) -> int:
     from bmtk_like.scaffold import create_environment
     from bmtk_like.validate import validate
@@ -62,12 +67,14 @@ def run(args: argparse.Namespace) -> int:
                              output_dir=args.output_dir, tstop=args.tstop, dt=args.dt, current_clamp=args.iclamp,
                              spikes_inputs=args.spikes_inputs, rates_inputs=args.rates_inputs,
                              report_vars=args.report_vars, report_nodes=args.report_nodes,
-                             compile_mechanisms=args.compile_mechanisms, overwrite=args.overwrite,
+                             compile_mechanisms=_compiler() if args.compile_mechanisms else None,
+                             overwrite=args.overwrite,
                              starter=not args.no_starter)
     for note in env.notes:
         print(f"note: {note}")
     print(f"wrote {env.config}\n      {env.run_script}\n      components in {env.components_dir}")
-    findings = [f for f in validate([env.config]) if f.severity in ("error", "warning")]
+    from simulators.core.registry import known_backends
+    findings = [f for f in validate([env.config], simulators=known_backends()) if f.severity in ("error", "warning")]
     for finding in findings:
         print(finding)
     print(f"next: bmtk-like run {env.config}   (outputs in {env.output_dir})")

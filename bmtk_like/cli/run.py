@@ -3,6 +3,7 @@
     bmtk-like run simulation_config.json                      # the config's target_simulator
     bmtk-like run simulation_config.json --simulator popnet   # another level -> output_popnet/
     bmtk-like run simulation_config.json --output-dir runs/a  # anywhere you like
+    bmtk-like run bio_config.json --coreneuron                # NEURON builds, CoreNEURON simulates
 
 Output folder: the config's ``output.output_dir`` for its own ``target_simulator``; another
 level chosen with ``--simulator`` writes to ``<output_dir>_<level>`` (``output_popnet``,
@@ -25,6 +26,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--output-dir", default=None, metavar="DIR",
                         help="write the outputs here (default: see above)")
     parser.add_argument("--tstop", type=float, default=None, metavar="MS", help="override run.tstop (ms)")
+    parser.add_argument("--coreneuron", action="store_true",
+                        help="NEURON only: simulate on CoreNEURON (as run.coreneuron = true; docs/coreneuron.md)")
     parser.add_argument("--quiet", action="store_true",
                         help="no progress bar and no summary lines (files and errors only)")
 
@@ -36,6 +39,8 @@ def run(args: argparse.Namespace) -> int:
     overrides = {}
     if args.tstop is not None:
         overrides["tstop"] = args.tstop
+    if args.coreneuron:
+        overrides["coreneuron"] = True
     result = simulators.run(args.config, simulator=args.simulator, output_dir=args.output_dir,
                             progress=False if args.quiet else None, **overrides)
     if launcher_rank() != 0:            # under mpirun, rank 0 reports (it wrote the files)

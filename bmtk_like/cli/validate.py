@@ -20,7 +20,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from bmtk_like.validate import validate
-    findings = validate(args.paths, strict=args.strict)
+    from simulators.core.registry import known_backends
+    findings = validate(args.paths, strict=args.strict, simulators=known_backends())
     for finding in findings:
         print(finding)
     errors = [f for f in findings if f.severity == "error"]

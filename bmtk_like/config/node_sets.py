@@ -1,6 +1,7 @@
 """Node-set definitions (SONATA ``node_sets`` / ``node_sets_file``), kept as data.
 
-Shapes accepted here (resolution against a circuit happens in simulators.core):
+Shapes accepted here (resolution against a circuit, and the operator table, are in
+``bmtk_like/node_sets.py``):
 
 - basic: ``{"model_type": "biophysical", "layer": ["L4", "L5"], "x": {"$gt": 0}}``,
   with the special keys ``population`` (name or list of names) and ``node_id``
@@ -17,9 +18,7 @@ from typing import Any
 from bmtk_like.config import checks
 from bmtk_like.config.jsonfile import read_json_object
 from bmtk_like.errors import ConfigError
-
-OPERATORS = frozenset({"$regex", "$gt", "$gte", "$lt", "$lte"})
-ID_KEYS = ("node_id", "node_ids")
+from bmtk_like.node_sets import ID_KEYS, OPERATORS
 
 
 def _is_scalar(value: Any) -> bool:
@@ -45,15 +44,13 @@ def check_basic(rule: dict, key: str, source: str) -> None:
                 raise checks.wrong_type(source, where, value,
                                         "a population name or a list of names")
         elif isinstance(value, dict):
-            unknown = set(value) - OPERATORS
+            unknown = set(value) - set(OPERATORS)
             if unknown:
                 raise ConfigError(f"{source}: '{where}' uses unknown operator(s) "
                                   f"{sorted(unknown)}; known: {sorted(OPERATORS)}.")
             for op, operand in value.items():
-                if op == "$regex" and not isinstance(operand, str):
-                    raise checks.wrong_type(source, f"{where}.{op}", operand, "a string")
-                if op != "$regex" and not checks.is_number(operand):
-                    raise checks.wrong_type(source, f"{where}.{op}", operand, "a number")
+                if not OPERATORS[op].accepts(operand):
+                    raise checks.wrong_type(source, f"{where}.{op}", operand, OPERATORS[op].operand)
         elif isinstance(value, list):
             if not all(_is_scalar(v) for v in value):
                 raise checks.wrong_type(source, where, value, "a list of strings or numbers")

@@ -31,6 +31,7 @@ class RunSettings:
     block_run: bool = False
     block_size: Optional[float] = None
     tstart: float = 0.0              # ms
+    coreneuron: bool = False         # NEURON backend: simulate on CoreNEURON
     extra: dict = field(default_factory=dict)
     duration: Optional[float] = None  # ms, bmtk pointnet's alternative to tstop (as written)
 
@@ -75,6 +76,7 @@ def parse_run(run: Any, source: str) -> RunSettings:
         block_size=checks.optional_number(run.get("block_size"), "run.block_size", source,
                                           "ms", positive=True),
         tstart=tstart,
+        coreneuron=checks.boolean(run.get("coreneuron", False), "run.coreneuron", source),
         extra=dict(run),
         duration=duration,
     )

@@ -18,6 +18,7 @@ from bmtk_like.errors import SonataError
 from bmtk_like.sonata.h5util import (STRING_DTYPE, as_storable, check_id_dataset, dataset_kwargs, read_column,
                                      read_populations, write_root_attributes)
 from bmtk_like.sonata.checks import edge_value_problems
+from bmtk_like.sonata.columns import LEGACY_EDGE_COLUMNS
 from bmtk_like.sonata.population import TypedPopulation, merge_groups
 from bmtk_like.sonata.types_csv import read_types_csv
 
@@ -101,7 +102,7 @@ def _read_population(grp: h5py.Group, name: str, types: pd.DataFrame, edges_file
         raise SonataError(f"{where}: source_node_id, target_node_id and edge_type_id have "
                           f"{source.size}, {target.size}, {type_id.size} rows; they must match.")
     columns = merge_groups(grp, "edge", source.size, where)
-    for old, new in (("sec_id", "afferent_section_id"), ("sec_x", "afferent_section_pos")):
+    for old, new in LEGACY_EDGE_COLUMNS.items():
         if old in columns and new not in columns:
             columns[new] = columns[old]
     if "population" in types.columns:

@@ -11,6 +11,7 @@ import pandas as pd
 from bmtk_like.errors import SonataError
 from bmtk_like.sonata.h5util import (create_column, dataset_kwargs, read_column, read_populations,
                                      write_root_attributes)
+from bmtk_like.sonata.columns import is_missing
 from bmtk_like.sonata.population import TypedPopulation, merge_groups
 from bmtk_like.sonata.types_csv import read_types_csv
 
@@ -20,7 +21,7 @@ POINT_MODEL_TYPES = {"point_neuron", "point_process", "point_soma"}
 
 def normalize_model_type(model_type) -> str:
     """One spelling per model_type: lower case, ``point_process`` -> ``point_neuron``, missing -> ""."""
-    if model_type is None or (isinstance(model_type, float) and np.isnan(model_type)):
+    if is_missing(model_type):
         return ""
     text = str(model_type).strip().lower()
     return "point_neuron" if text in POINT_MODEL_TYPES else text

@@ -17,9 +17,7 @@ import numpy as np
 import pandas as pd
 
 from bmtk_like.errors import SonataError
-
-#: Spellings of "no value" in types CSVs.
-MISSING_VALUES = ["NONE", "NULL", "None", "null", "none", "NaN", "nan", ""]
+from bmtk_like.sonata.columns import MISSING_VALUES
 
 
 def read_types_csv(path: str | os.PathLike, id_column: str) -> pd.DataFrame:

@@ -12,8 +12,9 @@ and MPI is started only when the process was launched by mpirun (``mpirun -n 4 p
 are dealt to ranks round robin, rank 0 writes the same files a serial run writes).
 
 Weight functions named in edge types' ``weight_function`` column are registered with
-``add_weight_function(func, name)`` (vectorised: dicts of arrays in, one weight per edge out) or BMTK's
-per-edge ``@synaptic_weight`` decorator. Mechanisms come from NEURON's built-ins and the config's
+``add_weight_function(func, name)`` (for every network; ``func(batch)`` returns one weight per synapse,
+see ``simulators/core/weights.py``), ``BioNetwork.add_weight_function`` (one network) or BMTK's per-edge
+``@synaptic_weight`` decorator. Mechanisms come from NEURON's built-ins and the config's
 ``components.mechanisms_dir`` (as in BMTK), whose .mod files are compiled automatically into
 ``$BMTK_LIKE_CACHE`` (default ``~/.cache/bmtk_like``); mechanisms identical to loaded ones are reused.
 """
@@ -25,22 +26,10 @@ from typing import Any
 # NEURON prints "no DISPLAY environment variable" on every import without a screen; we never use its GUI.
 os.environ.setdefault("NEURON_MODULE_OPTIONS", "-nogui")
 
-from simulators.bionet.weights import add_weight_function, synaptic_weight
+from bmtk_like.config import SimulationConfig as Config  # noqa: E402
+from simulators.bionet import nrn  # noqa: E402  (BMTK run scripts end with bionet.nrn.quit_execution())
+from simulators.bionet.network import BioNetwork  # noqa: E402
+from simulators.bionet.simulator import BioSimulator, run_config  # noqa: E402
+from simulators.bionet.weights import add_weight_function, synaptic_weight  # noqa: E402
 
 __all__ = ["BioNetwork", "BioSimulator", "Config", "add_weight_function", "nrn", "run_config", "synaptic_weight"]
-
-
-def __getattr__(name: str) -> Any:
-    if name == "Config":
-        from bmtk_like.config import SimulationConfig
-        return SimulationConfig
-    if name == "BioNetwork":
-        from simulators.bionet.network import BioNetwork
-        return BioNetwork
-    if name == "nrn":                  # BMTK run scripts end with bionet.nrn.quit_execution()
-        import importlib
-        return importlib.import_module("simulators.bionet.nrn")
-    if name in ("BioSimulator", "run_config"):
-        from simulators.bionet import simulator
-        return getattr(simulator, name)
-    raise AttributeError(f"module 'simulators.bionet' has no attribute '{name}'")

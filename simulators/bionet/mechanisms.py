@@ -49,10 +49,10 @@ def cache_root() -> Path:
     return Path(root) if root else Path.home() / ".cache" / "bmtk_like"
 
 
-def content_hash(mod_files: list[Path]) -> str:
-    """Hash of the .mod files' names and bytes plus the NEURON version (20 hex digits)."""
+def content_hash(mod_files: list[Path], coreneuron: bool = False) -> str:
+    """Hash of the .mod files' names and bytes, the NEURON version and the CoreNEURON flag (20 hex digits)."""
     import neuron
-    digest = hashlib.sha256(f"neuron={neuron.__version__}".encode())
+    digest = hashlib.sha256(f"neuron={neuron.__version__}{' coreneuron' if coreneuron else ''}".encode())
     for path in mod_files:
         digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()[:20]
@@ -77,11 +77,31 @@ def _library_in(build_dir: Path) -> Path | None:
     return None
 
 
-def compile_mechanisms(folder: str | os.PathLike, mod_files: list[Path] | None = None) -> Path:
+_ERROR_LINE = re.compile(r"(?:(?:^|/)(\w+)\.(?:cpp|c|mod)[:\"].*\berror\b|\berror\b.* in file (\w+)\.mod)",
+                         re.IGNORECASE)
+
+
+def _failure_message(command: str, folder: Path, mods: list[Path], output: str) -> str:
+    """The compiler's failure: which .mod files failed and their error lines (else the output's tail)."""
+    found = [(line.strip(), m.group(1) or m.group(2)) for line in output.splitlines()
+             if (m := _ERROR_LINE.search(line))]
+    stems = {p.stem: p.name for p in mods}
+    failed = sorted({stems[stem] for _, stem in found if stem in stems})
+    detail = "\n".join(line for line, _ in found[:6]) if found else output.strip()[-3000:]
+    hint = ("; NEURON itself compiles these files, so run this circuit without --coreneuron (run.coreneuron false) "
+            "or give CoreNEURON-compatible versions of them" if "-coreneuron" in command else "")
+    return (f"{command} failed to compile the mechanisms in {folder}"
+            f"{' (' + ', '.join(failed) + ')' if failed else ''}{hint}:\n{detail}")
+
+
+def compile_mechanisms(folder: str | os.PathLike, mod_files: list[Path] | None = None,
+                       coreneuron: bool = False) -> Path:
     """Compile the .mod files of ``folder`` (or ``folder/modfiles``) into the cache; return the build dir.
 
-    ``mod_files`` restricts the build to those files of the folder (used to leave out mechanisms
-    already loaded from identical sources). Raises SimulationError naming the folder when it has no
+    ``mod_files`` (default: all of the folder's) chooses a subset; ``coreneuron`` runs
+    ``nrnivmodl -coreneuron``, which builds NEURON's ``libnrnmech.so`` and CoreNEURON's
+    ``libcorenrnmech.so`` side by side (``mod_files`` also leaves out mechanisms already loaded from
+    identical sources). Raises SimulationError naming the folder when it has no
     .mod files, and carrying the compiler's output when ``nrnivmodl`` fails.
     """
     folder = Path(folder)
@@ -89,7 +109,7 @@ def compile_mechanisms(folder: str | os.PathLike, mod_files: list[Path] | None =
     if not mods:
         raise SimulationError(f"mechanisms folder {folder} has no .mod files (looked in it and in its "
                               "modfiles/ subfolder); fix components.mechanisms_dir")
-    build_dir = cache_root() / "mechanisms" / content_hash(mods)
+    build_dir = cache_root() / "mechanisms" / content_hash(mods, coreneuron)
     if _library_in(build_dir) is not None:
         return build_dir
     build_dir.parent.mkdir(parents=True, exist_ok=True)
@@ -97,11 +117,12 @@ def compile_mechanisms(folder: str | os.PathLike, mod_files: list[Path] | None =
     try:
         for path in mods:
             shutil.copy2(path, scratch / path.name)
-        log.info("compiling %d NEURON mechanisms from %s", len(mods), folder)
-        proc = subprocess.run([_nrnivmodl()], cwd=scratch, capture_output=True, text=True)
+        log.info("compiling %d NEURON mechanisms from %s%s", len(mods), folder, " for CoreNEURON" * coreneuron)
+        command = [_nrnivmodl()] + (["-coreneuron", "."] if coreneuron else [])
+        proc = subprocess.run(command, cwd=scratch, capture_output=True, text=True)
         if proc.returncode != 0 or _library_in(scratch) is None:
-            output = (proc.stderr.strip() + "\n" + proc.stdout.strip()[-3000:]).strip()
-            raise SimulationError(f"nrnivmodl failed to compile the mechanisms in {folder}:\n{output}")
+            raise SimulationError(_failure_message(" ".join(["nrnivmodl"] + command[1:]), folder, mods,
+                                                   proc.stderr + "\n" + proc.stdout))
         try:
             scratch.rename(build_dir)
         except OSError:          # another process finished the same build first: use theirs
@@ -163,24 +184,26 @@ def _split_already_loaded(folder: Path, mods: list[Path]) -> list[Path]:
     return todo
 
 
-def load_mechanisms(folder: str | os.PathLike) -> Path | None:
+def load_mechanisms(folder: str | os.PathLike, mod_files: list[Path] | None = None,
+                    coreneuron: bool = False) -> Path | None:
     """Compile (if not cached) and load the mechanisms of ``folder`` into this NEURON process.
 
     Mechanisms already loaded from identical .mod sources are reused, so loading the same folder
     (or another folder with the same channel files) twice is harmless. A mechanism name loaded
     from a different source raises SimulationError. Returns the build dir of what was loaded now,
-    or None when every mechanism of the folder was already loaded.
+    or None when every mechanism of the folder was already loaded. ``mod_files`` (default: all of
+    the folder's) and ``coreneuron`` as in `compile_mechanisms`.
     """
     import neuron
     folder = Path(folder)
-    mods = find_mod_files(folder)
+    mods = find_mod_files(folder) if mod_files is None else list(mod_files)
     if not mods:
         raise SimulationError(f"mechanisms folder {folder} has no .mod files (looked in it and in its "
                               "modfiles/ subfolder); fix components.mechanisms_dir")
     todo = _split_already_loaded(folder, mods)
     if not todo:
         return None
-    build_dir = compile_mechanisms(folder, todo)
+    build_dir = compile_mechanisms(folder, todo, coreneuron)
     if build_dir.name in _loaded:
         return build_dir
     if not neuron.load_mechanisms(str(build_dir), warn_if_already_loaded=False):

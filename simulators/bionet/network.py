@@ -17,31 +17,16 @@ from typing import Any
 import numpy as np
 
 from bmtk_like.errors import SimulationError
-from simulators.bionet import mechanisms, parallel
+from bmtk_like.sonata.columns import MODEL_COLUMNS
+from simulators.bionet import coreneuron, mechanisms, parallel, replay, short_delays, spontaneous
 from simulators.bionet.cells import Cell, CellModel, build_cell, resolve_model
-from simulators.bionet.synapses import make_synapses, plan_edges
+from simulators.bionet.synapses import SynapsePlan, make_synapses, plan_edges
+from simulators.bionet.weights import network_weight_functions
 
 log = logging.getLogger("bmtk_like.simulation")
 
 
 _live_network: "weakref.ref[BioNetwork] | None" = None
-MODEL_COLUMNS = ("model_type", "model_template", "model_processing", "morphology", "dynamics_params")
-"""Node columns that choose a cell model; any of them may be per node (h5) instead of per node type."""
-
-
-def prepare_environment(cfg) -> None:
-    """Create/clean the output folder (rank 0, by the config's overwrite policy) and open the run log."""
-    from simulators.core import prepare_output_dir, setup_logging
-    if getattr(cfg, "_bionet_prepared", False) or getattr(cfg, "output", None) is None:
-        return
-    if parallel.is_root():
-        prepare_output_dir(cfg)
-        setup_logging(cfg)
-    parallel.barrier()
-    try:
-        cfg._bionet_prepared = True
-    except AttributeError:   # a frozen config: preparing twice only re-cleans our own files
-        pass
 
 
 def _set_initial_states(cells: list) -> None:
@@ -68,6 +53,11 @@ class BioNetwork:
             self.gid_offset[name] = offset
             offset += int(pop.node_ids.max()) + 1 if pop.size else 0
         self.n_gids = offset
+        self.spontaneous_gid = offset               # plays a syn_activity input's timestamps (spontaneous.py)
+        self._spontaneous_times = np.zeros(0)
+        self._relays: list = []                     # short-delay relays of played spikes (short_delays.py)
+        self._replays: list = []                    # replay inputs (replay.py)
+        self._relay_dt = 0.0
         self.cells: dict[int, Cell] = {}
         self.models: dict[tuple[str, str], CellModel] = {}    # (population, model key) -> model
         self._model_list: list[CellModel] = []
@@ -83,17 +73,24 @@ class BioNetwork:
         self.n_synapses = self.n_netcons = 0
         self.built = False
         self.timings: dict[str, float] = {}
+        self.weight_functions = network_weight_functions()
+        self.use_coreneuron = coreneuron.requested(cfg)   # simulate on CoreNEURON (mechanisms built for it too)
 
     @classmethod
     def from_config(cls, cfg, dL: float | None = None, spike_threshold: float | None = None) -> "BioNetwork":
-        """Prepare the output folder and log (once per config), load the circuit; nothing is built yet.
+        """Load the circuit; nothing is built or written yet (``BioSimulator.from_config`` prepares the
+        output folder and log, then builds).
 
         ``dL`` (µm) and ``spike_threshold`` (mV) override the config's run section.
         """
         from simulators.core import Circuit
-        circuit = Circuit.from_config(cfg)      # a circuit that cannot be read leaves old outputs alone
-        prepare_environment(cfg)
-        return cls(circuit, cfg, dL, spike_threshold)
+        return cls(Circuit.from_config(cfg), cfg, dL, spike_threshold)
+
+    def add_weight_function(self, function, name: str | None = None, vectorized: bool = True,
+                            overwrite: bool = True) -> None:
+        """Register a weight function on this network only (contract: ``simulators/core/weights.py``;
+        ``function(batch)`` returns one weight per synapse, µS); call before the network is built."""
+        self.weight_functions.add(function, name, vectorized=vectorized, overwrite=overwrite)
 
     # ---- queries --------------------------------------------------------------------------
     def is_local(self, population: str, node_ids: np.ndarray) -> np.ndarray:
@@ -171,11 +168,9 @@ class BioNetwork:
 
     def _resolve_models(self) -> None:
         """One CellModel per distinct (node type, per-node model columns) combination of every population."""
-        from bmtk_like.sonata import normalize_model_type
         comps = {k: Path(v) for k, v in self.circuit.components.items()}
         for name, pop in self.circuit.nodes.items():
-            raw, inverse = np.unique(pop.column("model_type").astype(str), return_inverse=True)
-            model_types = np.array([normalize_model_type(t) for t in raw])[inverse.reshape(-1)]
+            model_types = self.circuit.model_types(name)      # the level decisions live in simulators/core/levels.py
             self._artificial[name] = np.zeros(pop.size, dtype=bool)
             self._translated[name] = np.zeros(pop.size, dtype=bool)
             self._weight_per_unit[name] = np.ones(pop.size)
@@ -196,7 +191,7 @@ class BioNetwork:
                 row = pop.type_row(type_id)
                 row.update({c: pop.column(c)[node] for c in per_node})
                 row["model_type"] = model_types[node]
-                who = f"node type {type_id} of population {name}" + \
+                who = f"node type {type_id} of population '{name}'" + \
                     (f" ({', '.join(f'{c}={row[c]}' for c in per_node)})" if per_node else "")
                 model = resolve_model(row, comps, self.dL, who)
                 self.models[(name, str(uniq[k]))] = model
@@ -211,7 +206,9 @@ class BioNetwork:
 
     def _load_mechanisms(self) -> None:
         mech_dir = self.circuit.components.get("mechanisms_dir")
-        if mech_dir is not None and Path(mech_dir).is_dir() and mechanisms.find_mod_files(mech_dir):
+        if self.use_coreneuron:          # both engines load the build of nrnivmodl -coreneuron
+            coreneuron.load_mechanisms(self, Path(mech_dir) if mech_dir is not None else None)
+        elif mech_dir is not None and Path(mech_dir).is_dir() and mechanisms.find_mod_files(mech_dir):
             mechanisms.load_mechanisms(mech_dir)
         elif mech_dir is not None:
             log.warning("components.mechanisms_dir %s has no .mod files; only NEURON's built-in mechanisms "
@@ -269,9 +266,32 @@ class BioNetwork:
         draw_state: dict[int, np.random.RandomState] = {}
         plan = plan_edges(self, [e for e in self._ordered_edges()
                                  if not self.circuit.is_virtual(e.target_population)], draw_state)
+        spont = spontaneous.from_config(self.cfg, self.circuit) if self.cfg is not None else None
+        if spont is not None:
+            spontaneous.rewire(self, plan, spont)
+            self._spontaneous_times = spont.timestamps
+        next_gid = self.spontaneous_gid + 1         # played sources beyond the cells' gids
+        self._replays = replay.from_config(self.cfg, self) if self.cfg is not None else []
+        for rep in self._replays:
+            rep.base, next_gid = next_gid, next_gid + self.n_gids
+            plan = _concatenate(plan, replay.keep_selected(self, plan_edges(self, rep.edges, draw_state), rep))
+        dt = getattr(getattr(self.cfg, "run", None), "dt", None)
+        if dt:
+            self._relays = short_delays.relay_short_delays(plan, self._played_gid_mask(plan.source_gid),
+                                                           next_gid, float(dt))
+            self._relay_dt = float(dt)
         self.synapse_plan = plan
         self.synapses, self.netcons, self._synapses_by_gid = make_synapses(self, plan)
         self.n_synapses, self.n_netcons = len(self.synapses), len(self.netcons)
+
+    def _played_gid_mask(self, gids: np.ndarray) -> np.ndarray:
+        """Which ``gids`` are played spike sources (virtual nodes; syn_activity and replay sources, whose
+        gids follow the cells'), not cells."""
+        mask = gids >= self.n_gids
+        for pop in self.circuit.virtual_populations():
+            start = self.gid_offset[pop]
+            mask |= (gids >= start) & (gids < start + self.circuit.nodes[pop].size)
+        return mask
 
     def play_virtual_spikes(self, spike_trains) -> int:
         """Play SpikeTrains of virtual populations into the network (one PatternStim); returns n spikes."""
@@ -290,13 +310,32 @@ class BioNetwork:
                                       "play them (shift the trains to t >= 0 ms)")
             times.append(np.asarray(ts, np.float64))
             gids.append(self.gid_offset[pop] + ids)
+        if self._spontaneous_times.size:
+            times.append(self._spontaneous_times)
+            gids.append(np.full(self._spontaneous_times.size, self.spontaneous_gid, np.int64))
+        for rep in self._replays:
+            rep_t, rep_g = replay.replay_spikes(self, rep)
+            times.append(rep_t)
+            gids.append(rep_g)
         if not times:
             return 0
         t = np.concatenate(times)
-        g = np.concatenate(gids).astype(np.float64)
+        g = np.concatenate(gids)
+        if self._relays:
+            extra_t, extra_g = short_delays.relayed_spikes(self._relays, t, g, self._relay_dt)
+            t, g = np.concatenate([t, extra_t]), np.concatenate([g, extra_g])
+        g = g.astype(np.float64)
         order = np.lexsort((g, t))
         tvec, gvec = h.Vector(t[order]), h.Vector(g[order])
         stim = h.PatternStim()
         stim.play(tvec, gvec)
         self._keep.extend([stim, tvec, gvec])
         return int(t.size)
+
+
+def _concatenate(first: SynapsePlan, second: SynapsePlan) -> SynapsePlan:
+    """One plan with the rows of both (``second``'s model indices moved after ``first``'s models)."""
+    fields = ("target_gid", "source_gid", "sec_id", "sec_x", "weight", "delay")
+    merged = {f: np.concatenate([getattr(first, f), getattr(second, f)]) for f in fields}
+    merged["model"] = np.concatenate([first.model, second.model + len(first.models)])
+    return SynapsePlan(models=list(first.models) + list(second.models), **merged)

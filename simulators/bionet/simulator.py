@@ -12,7 +12,7 @@ import time
 from typing import Any
 
 from bmtk_like.errors import SimulationError
-from simulators.bionet import parallel, stimuli
+from simulators.bionet import coreneuron, parallel, replay, spontaneous, stimuli
 from simulators.bionet.network import BioNetwork
 from simulators.bionet.extracellular import ExtracellularReport
 from simulators.bionet.recording import MembraneReport, SpikeRecorder, SynapseReport
@@ -21,7 +21,9 @@ log = logging.getLogger("bmtk_like.simulation")
 
 MAX_RECORDED_VALUES = 25_000_000
 """Recorded doubles held in memory between two drains (200 MB); the run block shrinks to respect it."""
-RUN_OVERRIDES = {"tstop", "dt", "v_init", "celsius", "nsteps_block", "dL", "spike_threshold"}
+BACKEND = "NEURON (bionet)"
+RUN_OVERRIDES = frozenset({"tstop", "dt", "v_init", "celsius", "nsteps_block", "dL", "spike_threshold", "coreneuron"})
+NETWORK_OVERRIDES = frozenset({"dL", "spike_threshold", "coreneuron"})     # taken when the network is loaded
 MEMBRANE_MODULES = {"membrane_report", "multimeter_report", "multimeter", "compartment_report"}
 SYNAPSE_MODULES = {"netcon_report", "syn_report"}
 IGNORED_REPORT_MODULES = {"spikes_report"}
@@ -47,31 +49,35 @@ class BioSimulator:
 
         ``overrides`` (tstop, dt ms; v_init mV; celsius degC; nsteps_block) replace the config's values.
         """
-        unknown = sorted(set(overrides) - (RUN_OVERRIDES - {"dL", "spike_threshold"}))
-        if unknown:
-            raise SimulationError(f"unknown bionet run override(s) {unknown}; accepted: {sorted(RUN_OVERRIDES)}")
-        if not network.built:
-            network.build()
+        from simulators.core.sequence import begin_run, check_overrides, check_whole_steps, failures_logged
+        overrides = check_overrides(BACKEND, overrides, RUN_OVERRIDES - NETWORK_OVERRIDES)
         run, cond = cfg.run, cfg.conditions
         settings = {"tstop": run.tstop, "dt": run.dt, "v_init": cond.get("v_init", -65.0),
                     "celsius": cond.get("celsius", 34.0), "nsteps_block": getattr(run, "nsteps_block", 5000) or 5000}
         settings.update(overrides)
-        steps = float(settings["tstop"]) / float(settings["dt"])
-        if abs(steps - round(steps)) > 1e-6 * max(1.0, steps):
-            raise SimulationError(f"run.tstop {settings['tstop']} ms is not a whole number of run.dt {settings['dt']} "
-                                  "ms steps; adjust one of them in the config's run section")
+        check_whole_steps(settings["tstop"], settings["dt"])
         sim = cls(network, cfg=cfg, **settings)
-        t0 = time.perf_counter()
-        sim._attach_inputs()
-        sim.timings["inputs"] = time.perf_counter() - t0
-        sim._attach_reports()
+        if getattr(cfg, "output", None) is not None:
+            begin_run(cfg, is_root=parallel.is_root(), barrier=parallel.barrier)
+        with failures_logged():
+            if not network.built:
+                network.build()
+                log.info("built %d cells, %d synapses, %d netcons on rank %d (%.2f s)", len(network.cells),
+                         network.n_synapses, network.n_netcons, network.rank,
+                         network.timings["create"] + network.timings["connect"])
+            t0 = time.perf_counter()
+            sim._attach_inputs()
+            sim.timings["inputs"] = time.perf_counter() - t0
+            sim._attach_reports()
         return sim
 
     def _attach_inputs(self) -> None:
         from bmtk_like.reports import SpikeTrains
         from simulators.core import collect_inputs
         circuit = self.net.circuit
-        inputs = collect_inputs(circuit, self.cfg, supported={"seclamp"}, backend="NEURON (bionet)")
+        # syn_activity and replay were applied when the network connected its synapses
+        inputs = collect_inputs(circuit, self.cfg, supported={"seclamp", spontaneous.MODULE, replay.MODULE},
+                                backend="NEURON (bionet)", simulator="NEURON")
         trains = SpikeTrains()
         for spike_input in inputs.spikes:
             trains = trains.merge(spike_input.spikes)
@@ -108,9 +114,13 @@ class BioSimulator:
 
     def run(self):
         """Simulate and write spikes and reports; returns the SimulationResult (spikes on rank 0)."""
+        from simulators.core.sequence import end_run, failures_logged
+        with failures_logged():
+            return end_run(self.cfg, self._simulate())
+
+    def _simulate(self):
         from neuron import h
         from simulators.core import SimulationResult
-        from simulators.core.progress import progress_bar, progress_enabled
         pc = self.net.pc
         h.load_file("stdrun.hoc")
         h.celsius = self.celsius
@@ -122,24 +132,14 @@ class BioSimulator:
             if hasattr(report, "open"):
                 report.open()
         t0 = time.perf_counter()
-        h.finitialize(self.v_init)
-        nsteps = int(round(self.tstop / self.dt))
-        recorded = sum(report.n_values for report in self.reports)
-        block = max(1, min(self.nsteps_block, MAX_RECORDED_VALUES // recorded)) if recorded else self.nsteps_block
-        bar = progress_bar(nsteps * self.dt, "NEURON", enabled=progress_enabled() and self.net.rank == 0)
-        if bar is not None:
-            block = max(1, min(block, nsteps // 100))
-        done = 0
-        while done < nsteps:
-            step_to = min(nsteps, done + block)
-            pc.psolve(step_to * self.dt)
-            for report in self.reports:
-                report.drain()
-            if bar is not None:
-                bar.update((step_to - done) * self.dt)
-            done = step_to
-        if bar is not None:
-            bar.close()
+        if self.net.use_coreneuron:
+            coreneuron.prepare_run(self.net)
+        try:
+            h.finitialize(self.v_init)
+            self._psolve_blocks(pc)
+        finally:
+            if self.net.use_coreneuron:
+                coreneuron.finish_run()
         self.timings["simulate"] = time.perf_counter() - t0
         t0 = time.perf_counter()
         for report in self.reports:
@@ -153,6 +153,36 @@ class BioSimulator:
         out = getattr(getattr(self.cfg, "output", None), "output_dir", None)
         return SimulationResult("NEURON", out, spikes, None, files, {**self.net.timings, **self.timings},
                                 extra={"network": self.net, "skipped_reports": self.skipped_reports})
+
+    def _psolve_blocks(self, pc) -> None:
+        """``pc.psolve`` to tstop in blocks, draining the recorders after each.
+
+        NEURON: blocks of ``run.nsteps_block`` steps (100 blocks when a progress bar shows).
+        CoreNEURON copies the whole model over at every psolve, so it runs in one block, without our
+        progress bar, unless the recorded values would exceed MAX_RECORDED_VALUES.
+        """
+        from simulators.core.progress import progress_bar, progress_enabled
+        nsteps = int(round(self.tstop / self.dt))
+        recorded = sum(report.n_values for report in self.reports)
+        core = self.net.use_coreneuron
+        block = nsteps if core else self.nsteps_block
+        if recorded:
+            block = max(1, min(block, MAX_RECORDED_VALUES // recorded))
+        bar = progress_bar(nsteps * self.dt, "NEURON", enabled=progress_enabled() and self.net.rank == 0
+                           and not core)
+        if bar is not None:
+            block = max(1, min(block, nsteps // 100))
+        done = 0
+        while done < nsteps:
+            step_to = min(nsteps, done + block)
+            pc.psolve(step_to * self.dt)
+            for report in self.reports:
+                report.drain()
+            if bar is not None:
+                bar.update((step_to - done) * self.dt)
+            done = step_to
+        if bar is not None:
+            bar.close()
 
     def _write_spikes(self, spikes) -> dict:
         files = {}
@@ -172,28 +202,18 @@ class BioSimulator:
 def run_config(cfg, **overrides) -> Any:
     """Run a SimulationConfig on NEURON: the entry point ``simulators.run`` uses for ``NEURON``/``bionet``.
 
-    ``overrides``: any of tstop, dt (ms), v_init (mV), celsius, nsteps_block, dL (µm), spike_threshold (mV).
+    ``overrides``: any of tstop, dt (ms), v_init (mV), celsius, nsteps_block, dL (µm), spike_threshold (mV),
+    coreneuron (bool: simulate on CoreNEURON, as ``run.coreneuron``).
     """
-    from simulators.core import close_logging, load_config
-    from simulators.core.output import log_failure
-    cfg = load_config(cfg)
-    unknown = sorted(set(overrides) - RUN_OVERRIDES)
-    if unknown:
-        raise SimulationError(f"unknown bionet run override(s) {unknown}; accepted: {sorted(RUN_OVERRIDES)}")
-    t0 = time.perf_counter()
-    try:
-        net = BioNetwork.from_config(cfg, overrides.pop("dL", None), overrides.pop("spike_threshold", None))
-        load = time.perf_counter() - t0
-        net.build()
-        log.info("built %d cells, %d synapses, %d netcons on rank %d (%.2f s)", len(net.cells),
-                 net.n_synapses, net.n_netcons, net.rank, net.timings["create"] + net.timings["connect"])
-        sim = BioSimulator.from_config(cfg, net, **overrides)
-        result = sim.run()
-        result.timings["load"] = load
-        log.info("simulation finished: %s", {k: round(v, 3) for k, v in result.timings.items()})
-        return result
-    except BaseException as exc:
-        log_failure(exc)
-        raise
-    finally:
-        close_logging()
+    from simulators.core.sequence import run_sequence
+    return run_sequence(BACKEND, cfg, overrides, RUN_OVERRIDES, load=_load_network,
+                        make_simulator=lambda c, net, o: BioSimulator.from_config(c, net, **o))
+
+
+def _load_network(cfg, overrides: dict) -> BioNetwork:
+    """The network of ``cfg``; takes the network's overrides (dL, spike_threshold, coreneuron) out of ``overrides``."""
+    use_coreneuron = coreneuron.requested(cfg, overrides)
+    overrides.pop("coreneuron", None)
+    net = BioNetwork.from_config(cfg, overrides.pop("dL", None), overrides.pop("spike_threshold", None))
+    net.use_coreneuron = use_coreneuron
+    return net

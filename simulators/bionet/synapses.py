@@ -27,7 +27,7 @@ import numpy as np
 
 from bmtk_like.errors import SimulationError
 from simulators.bionet.values import optional_text
-from simulators.bionet.weights import compute_weights
+from simulators.core.weights import EdgeBatch
 
 LINEAR_SYNAPSES = {"Exp2Syn", "ExpSyn"}
 SHARE_LINEAR_SYNAPSES = True
@@ -36,24 +36,6 @@ _NAME_ALIASES = {"exp2syn": "Exp2Syn", "expsyn": "ExpSyn"}
 STATIC_SYNAPSES = {"static_synapse", "nest:static_synapse"}
 """NEST's static synapse: onto an artificial cell it is the NetCon itself (weight and delay, no dynamics)."""
 _PARAM_ALIASES = {"erev": "e"}
-
-
-class NodeColumns(Mapping):
-    """Lazy per-edge view of node columns: ``cols['tuning_angle']`` -> values for each edge's node."""
-
-    def __init__(self, population, node_ids: np.ndarray):
-        self._pop, self._ids = population, node_ids
-
-    def __getitem__(self, name: str) -> np.ndarray:
-        if not self._pop.has_column(name):
-            raise KeyError(f"{name} (node population {self._pop.name})")
-        return self._pop.column(name)[self._ids]
-
-    def __iter__(self):
-        return iter(self._pop.columns)
-
-    def __len__(self) -> int:
-        return len(self._pop.columns)
 
 
 @dataclass
@@ -85,10 +67,10 @@ def synapse_model(edge_type_row: dict, components: dict, who: str) -> SynapseMod
     name = optional_text(edge_type_row.get("dynamics_params"))
     params: dict = {}
     if name is not None:
-        if "synaptic_models_dir" not in components:
-            raise SimulationError(f"{who} needs components.synaptic_models_dir for its dynamics_params {name}")
+        from simulators.core.params import component_dir
+        folder = component_dir(components, "synaptic_models_dir", f"{who} (dynamics_params {name})")
         try:
-            params = load_params_json(components["synaptic_models_dir"], name)
+            params = load_params_json(folder, name)
         except Exception as exc:
             raise SimulationError(f"{who}: {exc}") from None
     sign = float(params.get("sign", 1.0))
@@ -145,7 +127,7 @@ def plan_edges(network, ordered_edges: list, draw_state: dict) -> SynapsePlan:
             raise SimulationError(f"edge population {edges.name}: no delay column in the edges file or the edge "
                                   "types CSV; add delay (ms)")
         delay = np.asarray(cols["delay"], dtype=np.float64)
-        weight = _weights(network, edges, cols, src, trg)
+        weight = _weights(network, edges, index)
         midx = np.empty(index.size, dtype=np.int64)
         for tid in np.unique(type_ids):
             key = (edges.name, int(tid))
@@ -196,22 +178,12 @@ def _refuse_sign(edges, models: list, used: np.ndarray) -> None:
                                   "give inhibitory edges a negative syn_weight")
 
 
-def _weights(network, edges, cols: dict, src: np.ndarray, trg: np.ndarray) -> np.ndarray:
-    """Per-edge weight ``w``: ``syn_weight``, or each edge type's ``weight_function`` on its batch of edges."""
-    funcs = cols.get("weight_function")
-    if funcs is None:
-        names, which = [None], np.zeros(src.size, dtype=np.int64)
-    else:
-        uniq, which = np.unique(np.asarray(funcs).astype(str), return_inverse=True)
-        names = [optional_text(u) for u in uniq]
-    weight = np.empty(src.size)
-    for k, name in enumerate(names):
-        sel = np.flatnonzero(which.reshape(-1) == k)
-        weight[sel] = compute_weights(name, {key: v[sel] for key, v in cols.items()},
-                                      NodeColumns(network.circuit.nodes[edges.source_population], src[sel]),
-                                      NodeColumns(network.circuit.nodes[edges.target_population], trg[sel]),
-                                      f"edge population {edges.name}")
-    return weight
+def _weights(network, edges, index: np.ndarray) -> np.ndarray:
+    """Per-edge weight ``w`` of the edges at rows ``index``: ``syn_weight``, or each edge type's
+    ``weight_function`` (``simulators/core/weights.py``) on its batch of edges."""
+    batch = EdgeBatch(edges, None, index, network.circuit.nodes[edges.source_population],
+                      network.circuit.nodes[edges.target_population])
+    return network.weight_functions.weights(batch, f"edge population '{edges.name}'")
 
 
 def _parse_list(text, what: str, who: str):

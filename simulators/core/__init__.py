@@ -3,6 +3,7 @@ component parameter files, level translation, the backend registry and results.
 
 Importing this package never imports NEST, NEURON or MPI.
 """
+from bmtk_like.node_sets import NodeSetResolver
 from simulators.core import registry
 from simulators.core.circuit import Circuit
 from simulators.core.inputs import (CurrentClamp, Inputs, PoissonInput, SpikeInput, collect_inputs,
@@ -10,10 +11,9 @@ from simulators.core.inputs import (CurrentClamp, Inputs, PoissonInput, SpikeInp
 from simulators.core.levels import (DEFAULT_POPULATION_KEY, POINT_DYNAMICS_PARAMS, POINT_MODEL_TEMPLATE,
                                     PointModel, iter_point_models, normalize_model_type,
                                     point_model_for_type, population_groups, split_template)
-from simulators.core.node_sets import NodeSetResolver
 from simulators.core.output import (close_logging, known_outputs, prepare_output_dir, report_file,
                                     setup_logging)
-from simulators.core.params import clear_params_cache, load_params_json
+from simulators.core.params import clear_params_cache, component_dir, load_params_json
 from simulators.core.registry import canonical_name, get_backend, known_backends, register_backend
 from simulators.core.results import SimulationResult
 from simulators.core.run import load_config, run
@@ -22,7 +22,7 @@ __all__ = [
     "Circuit", "CurrentClamp", "DEFAULT_POPULATION_KEY", "Inputs", "NodeSetResolver",
     "POINT_DYNAMICS_PARAMS", "POINT_MODEL_TEMPLATE", "PointModel", "PoissonInput", "SimulationResult",
     "SpikeInput", "canonical_name", "clear_params_cache", "close_logging", "collect_inputs",
-    "current_clamp", "get_backend", "iter_point_models", "known_backends", "known_outputs",
+    "component_dir", "current_clamp", "get_backend", "iter_point_models", "known_backends", "known_outputs",
     "load_config", "load_params_json", "normalize_model_type", "point_model_for_type",
     "poisson_input", "population_groups", "prepare_output_dir", "register_backend", "registry",
     "report_file", "resolve_input_path", "run", "setup_logging", "spike_input", "split_template",

@@ -7,8 +7,9 @@ from typing import Any, Mapping
 import numpy as np
 
 from bmtk_like.errors import ConfigError, SonataError
+from bmtk_like.node_sets import NodeSetResolver
 from simulators.core.levels import node_model_types
-from simulators.core.node_sets import NodeSetResolver
+from simulators.core.params import component_dir
 
 
 def _get(obj: Any, name: str, default: Any = None) -> Any:
@@ -116,11 +117,7 @@ class Circuit:
 
     def component_dir(self, key: str, required_by: str = "") -> Path:
         """The components folder ``key``; ConfigError saying which config key to add if missing."""
-        if key not in self.components:
-            why = f" (needed by {required_by})" if required_by else ""
-            raise ConfigError(f"the config has no components.{key}{why}; add it to the 'components' "
-                              "section of the simulation or circuit config")
-        return self.components[key]
+        return component_dir(self.components, key, required_by)
 
     def __repr__(self) -> str:
         return (f"Circuit(nodes={ {k: v.size for k, v in self.nodes.items()} }, "

@@ -24,10 +24,9 @@ import numpy as np
 
 from bmtk_like.errors import ModelTranslationError
 from bmtk_like.sonata import normalize_model_type as sonata_model_type
+from bmtk_like.sonata.columns import POINT_DYNAMICS_PARAMS, POINT_MODEL_TEMPLATE, POP_NAME, is_missing
 
-POINT_MODEL_TEMPLATE = "point_model_template"
-POINT_DYNAMICS_PARAMS = "point_dynamics_params"
-DEFAULT_POPULATION_KEY = "pop_name"
+DEFAULT_POPULATION_KEY = POP_NAME
 
 MODEL_TYPES = ("biophysical", "point_neuron", "virtual", "population")
 #: Level of detail of model types beyond SONATA's spelling aliases.
@@ -78,11 +77,7 @@ class PointModel:
 
 
 def _present(value: Any) -> bool:
-    if value is None:
-        return False
-    if isinstance(value, float) and np.isnan(value):
-        return False
-    return str(value).strip() not in ("", "NONE", "NULL", "None", "nan")
+    return not is_missing(value)
 
 
 def point_model_for_type(node_type: Mapping[str, Any], *, population: str = "?",

@@ -9,7 +9,7 @@ import copy
 import json
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Mapping
 
 from bmtk_like.errors import ConfigError
 
@@ -62,6 +62,20 @@ def load_params_json(component_dir: str | Path | None, filename: str | Path) -> 
             f"names), found {type(data).__name__}"
         )
     return copy.deepcopy(data)
+
+
+def component_dir(components: Mapping[str, Any], key: str, required_by: str = "") -> Path:
+    """The components folder ``key`` (e.g. ``point_neuron_models_dir``) of a config's ``components``.
+
+    The one lookup every backend uses: a missing key is a ConfigError saying which config key
+    to add and who needs it.
+    """
+    value = components.get(key) if components is not None else None
+    if value is None:
+        why = f" (needed by {required_by})" if required_by else ""
+        raise ConfigError(f"the config has no components.{key}{why}; add it to the 'components' "
+                          "section of the simulation or circuit config")
+    return Path(value)
 
 
 def clear_params_cache() -> None:

@@ -50,6 +50,12 @@ def run(config: Any, simulator: str | None = None, output_dir: "str | os.PathLik
         if simulator:
             raise
         raise SimulationError(f"{getattr(cfg, 'path', '(dict)')}: key 'target_simulator': {exc}") from None
+    if (overrides.get("coreneuron") or getattr(getattr(cfg, "run", None), "coreneuron", False)) \
+            and canonical_name(name) != "NEURON":
+        raise SimulationError(f"CoreNEURON (--coreneuron or run.coreneuron in {getattr(cfg, 'path', '(dict)')}) "
+                              f"runs the NEURON backend only, not {name}; drop it or run with --simulator NEURON")
+    if not overrides.get("coreneuron", True):
+        overrides.pop("coreneuron")
     if output_dir is None:
         output_dir = output_dir_for_level(cfg, simulator)
     if output_dir is not None:

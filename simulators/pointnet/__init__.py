@@ -9,28 +9,8 @@ BMTK's four-line shape works::
 
 Importing this package does not import NEST; the kernel is loaded when a simulator is built.
 """
-from __future__ import annotations
-
-from typing import Any
+from bmtk_like.config import SimulationConfig as Config
+from simulators.pointnet.network import PointNetwork
+from simulators.pointnet.simulator import PointSimulator, run_config
 
 __all__ = ["Config", "PointNetwork", "PointSimulator", "run_config"]
-
-
-def __getattr__(name: str) -> Any:
-    if name == "Config":
-        from bmtk_like.config import SimulationConfig
-
-        return SimulationConfig
-    if name == "PointNetwork":
-        from simulators.pointnet.network import PointNetwork
-
-        return PointNetwork
-    if name == "PointSimulator":
-        from simulators.pointnet.simulator import PointSimulator
-
-        return PointSimulator
-    if name == "run_config":
-        from simulators.pointnet.simulator import run_config
-
-        return run_config
-    raise AttributeError(f"module 'simulators.pointnet' has no attribute '{name}'")

@@ -4,8 +4,8 @@ from __future__ import annotations
 import time
 from typing import Any, Callable, Optional
 
-from bmtk_like.errors import SimulationError
 from simulators.core import Circuit, load_config
+from simulators.pointnet.synapses import weight_functions_for
 
 
 class PointNetwork:
@@ -19,7 +19,7 @@ class PointNetwork:
         self.circuit = circuit
         self.config = config
         self.load_time = load_time
-        self.weight_functions: dict[str, Callable] = {}
+        self.weight_functions = weight_functions_for()
 
     @classmethod
     def from_config(cls, cfg: Any) -> "PointNetwork":
@@ -31,18 +31,14 @@ class PointNetwork:
 
     def add_weight_function(self, function: Callable, name: Optional[str] = None,
                             overwrite: bool = True) -> None:
-        """Register a vectorised weight function for edge types naming it in ``weight_function``.
+        """Register a weight function for edge types naming it in ``weight_function``, on this network only.
 
-        ``function(batch)`` receives a ``simulators.pointnet.synapses.EdgeBatch`` (arrays
-        for every edge of one edge type: ``syn_weight()``, ``nsyns()``, ``column(name)``,
-        ``source_column(name)``...) and returns one weight per edge (NEST units, pA for
-        current-based synapses). Registered on this network only, never globally.
+        ``function(batch)`` receives a ``simulators.core.weights.EdgeBatch`` (arrays for the edges of one
+        edge type: ``syn_weight()``, ``nsyns()``, ``column(name)``, ``source_column(name)``...) and returns
+        one weight per edge (NEST units, pA for current-based synapses); see ``simulators/core/weights.py``
+        for BMTK's per-edge form.
         """
-        name = name or function.__name__
-        if not overwrite and name in self.weight_functions:
-            raise SimulationError(f"weight function '{name}' is already registered; pass "
-                                  "overwrite=True to replace it")
-        self.weight_functions[name] = function
+        self.weight_functions.add(function, name, overwrite=overwrite)
 
     @property
     def nodes(self) -> dict:

@@ -15,10 +15,10 @@ from typing import Any
 import numpy as np
 
 from bmtk_like.errors import ConfigError
-from simulators.core import (SimulationResult, close_logging, collect_inputs, load_config,
-                             prepare_output_dir, setup_logging)
-from simulators.core.output import log_failure
+from simulators.core import SimulationResult, collect_inputs, load_config
 from simulators.core.progress import progress_bar, progress_enabled
+from simulators.core.sequence import (begin_run, check_overrides, check_whole_steps, end_run, failures_logged,
+                                      run_sequence)
 from simulators.pointnet import cells as cells_mod
 from simulators.pointnet.ids import NestIdMap
 from simulators.pointnet.kernel import reset_kernel
@@ -29,13 +29,12 @@ from simulators.pointnet.stimuli import add_current_clamps, gather_trains
 from simulators.pointnet.synapses import SynapseModels, connect_edges, needs_parrots
 
 log = logging.getLogger("bmtk_like.simulation")
-_OVERRIDES = {"tstop", "dt", "nthreads", "seed", "quiet", "progress"}
+BACKEND = "NEST (pointnet)"
+RUN_OVERRIDES = frozenset({"tstop", "dt", "nthreads", "seed", "quiet", "progress"})
 
 
 def _settings(cfg: Any, overrides: dict) -> dict:
-    unknown = sorted(set(overrides) - _OVERRIDES)
-    if unknown:
-        raise ConfigError(f"unknown NEST run override(s) {unknown}; accepted: {sorted(_OVERRIDES)}")
+    overrides = check_overrides(BACKEND, overrides, RUN_OVERRIDES)
     run = cfg.run
     extra = getattr(run, "extra", {}) or {}
     nthreads = run.nthreads if "nthreads" in extra else extra.get("n_thread", run.nthreads)
@@ -43,10 +42,7 @@ def _settings(cfg: Any, overrides: dict) -> dict:
     settings = {"tstop": float(run.tstop), "dt": float(run.dt), "nthreads": int(nthreads),
                 "seed": run.seed, "quiet": quiet_raw is not False, "progress": None}
     settings.update(overrides)
-    steps = settings["tstop"] / settings["dt"]
-    if abs(steps - round(steps)) > 1e-6 * max(1.0, steps):
-        raise ConfigError(f"run.tstop {settings['tstop']} ms is not a whole number of run.dt "
-                          f"{settings['dt']} ms steps; adjust one of them")
+    check_whole_steps(settings["tstop"], settings["dt"])
     return settings
 
 
@@ -74,12 +70,8 @@ class PointSimulator:
         cfg = load_config(cfg)
         net = net if net is not None else PointNetwork.from_config(cfg)
         sim = cls(cfg, net, _settings(cfg, overrides))
-        try:
+        with failures_logged():     # a failed build is written to the log, which is then closed
             sim._build()
-        except BaseException as exc:
-            log_failure(exc)
-            close_logging()         # do not leave the log file open after a failed build
-            raise
         return sim
 
     # ---- build -----------------------------------------------------------------------------
@@ -88,12 +80,11 @@ class PointSimulator:
         extra = [p for r in (cfg.reports or {}).values()
                  if r.module.lower() in MULTIMETER_MODULES and not isinstance(r.variable_name, str)
                  for p in _variable_files(cfg, r)]
-        prepare_output_dir(cfg, extra)
-        setup_logging(cfg)
+        begin_run(cfg, extra)
         log.info("NEST run: tstop=%g ms, dt=%g ms, threads=%d, seed=%s", self.tstop, dt,
                  self.settings["nthreads"], self.settings["seed"])
         start = time.perf_counter()
-        inputs = collect_inputs(circuit, cfg, backend="NEST (pointnet)")
+        inputs = collect_inputs(circuit, cfg, backend="NEST (pointnet)", simulator="NEST")
         t_inputs = time.perf_counter() - start
 
         start = time.perf_counter()
@@ -167,6 +158,10 @@ class PointSimulator:
 
     def run(self) -> SimulationResult:
         """Simulate ``tstop`` ms, write spikes/reports, return a SimulationResult."""
+        with failures_logged():
+            return end_run(self.cfg, self._simulate())
+
+    def _simulate(self) -> SimulationResult:
         nest = self.nest
         n_steps = int(round(self.tstop / self.dt))
         progress = progress_enabled(self.settings["progress"])
@@ -212,11 +207,9 @@ class PointSimulator:
         if out.spikes_file_csv:
             files["spikes_csv"] = spikes.to_csv(out.spikes_file_csv, sort_order=out.spikes_sort_order)
         self.timings["write"] = time.perf_counter() - start
-        log.info("wrote %d spikes; timings (s): %s", spikes.n_spikes(),
-                 ", ".join(f"{k}={v:.3f}" for k, v in self.timings.items()))
+        log.info("wrote %d spikes", spikes.n_spikes())
         if out.log_file:
             files["log"] = out.log_file
-        close_logging()
         return SimulationResult(backend="NEST", output_dir=out.output_dir, spikes=spikes,
                                 files=files, timings=dict(self.timings),
                                 extra={"n_connections": self.n_connections, "simulator": self})
@@ -236,6 +229,6 @@ def _progress_bar(total_ms: float, enabled: bool) -> Any:
 def run_config(cfg: Any, **overrides: Any) -> SimulationResult:
     """Run a config on NEST (what ``simulators.run`` calls); overrides: tstop, dt, nthreads,
     seed, quiet, progress."""
-    cfg = load_config(cfg)
-    net = PointNetwork.from_config(cfg)
-    return PointSimulator.from_config(cfg, net, **overrides).run()
+    return run_sequence(BACKEND, cfg, overrides, RUN_OVERRIDES,
+                        load=lambda c, o: PointNetwork.from_config(c),
+                        make_simulator=lambda c, net, o: PointSimulator.from_config(c, net, **o))

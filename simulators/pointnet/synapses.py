@@ -12,14 +12,15 @@ and model parameters, applied through one ``nest.CopyModel`` per edge type.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from typing import Any, Callable, Mapping
 
 import numpy as np
 
 from bmtk_like.errors import ConfigError, SimulationError
 from bmtk_like.input_checks import synapse_params_problems
+from bmtk_like.sonata.columns import is_missing
 from simulators.core import load_params_json, split_template
+from simulators.core.weights import EdgeBatch, WeightFunctions, total_weight
 from simulators.pointnet.ids import NestIdMap
 
 log = logging.getLogger("bmtk_like.simulation")
@@ -29,48 +30,19 @@ _PER_CONNECTION = {"receptor_type"}
 _IGNORED = {"weight", "delay", "synapse_model", "model"}
 
 
-@dataclass
-class EdgeBatch:
-    """The edges of one edge type, handed to weight functions (arrays, one row per edge)."""
-
-    edges: Any                 # bmtk_like.sonata.EdgePopulation
-    edge_type_id: int
-    index: np.ndarray          # rows of the edge population
-    source_nodes: Any          # NodePopulation
-    target_nodes: Any
-
-    @property
-    def source_node_id(self) -> np.ndarray:
-        return self.edges.source_node_id[self.index]
-
-    @property
-    def target_node_id(self) -> np.ndarray:
-        return self.edges.target_node_id[self.index]
-
-    def column(self, name: str) -> np.ndarray:
-        """Per-edge values of an edge column (h5 attribute or edge-types CSV)."""
-        return np.asarray(self.edges.column(name))[self.index]
-
-    def nsyns(self) -> np.ndarray:
-        return np.asarray(self.edges.nsyns(), dtype=float)[self.index]
-
-    def syn_weight(self) -> np.ndarray:
-        return np.asarray(self.edges.syn_weight(), dtype=float)[self.index]
-
-    def source_column(self, name: str) -> np.ndarray:
-        """A node column of each edge's source node."""
-        return np.asarray(self.source_nodes.column(name))[self.source_node_id]
-
-    def target_column(self, name: str) -> np.ndarray:
-        """A node column of each edge's target node."""
-        return np.asarray(self.target_nodes.column(name))[self.target_node_id]
+def weight_functions_for(extra: Mapping[str, Callable] | WeightFunctions | None = None) -> WeightFunctions:
+    """A NEST network's weight functions: :data:`BUILTIN_WEIGHT_FUNCTIONS` (syn_weight x nsyns per
+    connection), the global ones, then ``extra`` (a WeightFunctions is returned as is)."""
+    if isinstance(extra, WeightFunctions):
+        return extra
+    functions = WeightFunctions(BUILTIN_WEIGHT_FUNCTIONS, default=default_weight)
+    for name, func in (extra or {}).items():
+        functions.add(func, name)
+    return functions
 
 
-def default_weight(batch: EdgeBatch) -> np.ndarray:
-    """syn_weight x nsyns for every edge of the batch."""
-    return batch.syn_weight() * batch.nsyns()
-
-
+#: NEST's built-ins: one connection stands for nsyns synapses, so its weight is syn_weight x nsyns.
+default_weight = total_weight
 BUILTIN_WEIGHT_FUNCTIONS: Mapping[str, Callable[[EdgeBatch], np.ndarray]] = {
     "default_weight_fnc": default_weight, "wmax": default_weight, "static_weight": default_weight,
 }
@@ -80,9 +52,7 @@ def _type_value(edges: Any, type_id: int, column: str) -> Any:
     if column not in edges.edge_types.columns:
         return None
     value = edges.edge_types.loc[type_id, column]
-    if value is None or (isinstance(value, float) and np.isnan(value)):
-        return None
-    return value
+    return None if is_missing(value) else value
 
 
 def _delays(batch: EdgeBatch, dt: float) -> np.ndarray:
@@ -103,25 +73,6 @@ def _delays(batch: EdgeBatch, dt: float) -> np.ndarray:
             f"{delays.min():g} ms is below the simulation resolution run.dt = {dt:g} ms, which NEST "
             "cannot represent; raise the delay or lower run.dt")
     return delays
-
-
-def _weights(batch: EdgeBatch, functions: Mapping[str, Callable]) -> np.ndarray:
-    name = _type_value(batch.edges, batch.edge_type_id, "weight_function")
-    if name is None:
-        return default_weight(batch)
-    name = str(name)
-    if name not in functions:
-        raise ConfigError(
-            f"edge type {batch.edge_type_id} of edge population '{batch.edges.name}' names "
-            f"weight_function '{name}', which is not registered; register it with "
-            f"net.add_weight_function(fn, '{name}') (known: {', '.join(sorted(functions))})")
-    weights = np.asarray(functions[name](batch), dtype=float)
-    if weights.shape != (batch.index.size,):
-        raise SimulationError(
-            f"weight_function '{name}' returned shape {weights.shape} for edge type "
-            f"{batch.edge_type_id} of '{batch.edges.name}'; it must return one weight per edge "
-            f"({batch.index.size})")
-    return weights
 
 
 class SynapseModels:
@@ -172,7 +123,8 @@ class SynapseModels:
 
 
 def connect_edges(nest: Any, circuit: Any, ids: NestIdMap, dt: float,
-                  weight_functions: Mapping[str, Callable], models: SynapseModels | None = None,
+                  weight_functions: Mapping[str, Callable] | WeightFunctions | None = None,
+                  models: SynapseModels | None = None,
                   source_ids: Mapping[str, np.ndarray] | None = None) -> int:
     """Connect every edge population; returns the number of connections made.
 
@@ -181,7 +133,7 @@ def connect_edges(nest: Any, circuit: Any, ids: NestIdMap, dt: float,
     relaying virtual nodes), as an array indexed by node id.
     """
     models = models or SynapseModels(nest, circuit)
-    functions = {**BUILTIN_WEIGHT_FUNCTIONS, **weight_functions}
+    functions = weight_functions_for(weight_functions)
     total = 0
     for edges in circuit.edges.values():
         src_map = (source_ids or {}).get(edges.source_population)
@@ -195,7 +147,8 @@ def connect_edges(nest: Any, circuit: Any, ids: NestIdMap, dt: float,
             batch = EdgeBatch(edges, type_id, index, circuit.nodes[edges.source_population],
                               circuit.nodes[edges.target_population])
             model, per_conn = models.for_type(edges, type_id)
-            syn_spec = {"synapse_model": model, "weight": _weights(batch, functions),
+            syn_spec = {"synapse_model": model, "weight": functions.weights(
+                batch, f"edge type {type_id} of edge population '{edges.name}'"),
                         "delay": _delays(batch, dt)}
             for key, value in per_conn.items():
                 syn_spec[key] = np.full(index.size, value, dtype=np.int64 if key == "receptor_type"

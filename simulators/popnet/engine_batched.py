@@ -59,12 +59,13 @@ class BatchedEngine:
     (its v_min, threshold and dv; its v_reset is not used).
 
     ``taus`` (ms) and ``v_resets`` (mV) per population; ``kernels`` one per connection (target index,
-    cell offsets, probabilities); ``dt`` in ms; ``jump_tol`` the neglected
+    cell offsets, probabilities); ``dt`` the internal step in ms; ``jump_tol`` the neglected
     Poisson tail per step."""
 
     def __init__(self, grid: VoltageGrid, taus: Sequence[float], v_resets: Sequence[float],
                  kernels: Sequence[JumpKernel], dt: float, jump_tol: float) -> None:
         self.grid, self.jump_tol = grid, jump_tol
+        self.kernels = list(kernels)         # per population index, for the compiled kernel
         n, npop = grid.n, len(taus)
         self.npop = npop
         # Offsets beyond ±n act like ±n (everything fires / lands on the floor).
@@ -87,6 +88,7 @@ class BatchedEngine:
         self._cells = slice(self.pad_lo, self.pad_lo + n)
         self._build_slots(kernels)
         self._leak_half = self._padded_leak(taus, dt / 2)
+        self.leak_taus = list(taus)          # per row, for the compiled kernel
         size = npop * w
         self._bufs = [np.zeros(size + 2 * self.margin) for _ in range(4)]   # state, v, h, z
         points = [grid.split_point(v) for v in v_resets]
@@ -188,10 +190,10 @@ class BatchedEngine:
             lower[:] = 0.0
         return fired
 
-    def advance(self, x_conn: np.ndarray, x_pop: np.ndarray) -> np.ndarray:
-        """One step: leak dt/2, jumps with ``x_conn`` = λₖ·dt per connection
-        (``x_pop`` their sum per population), leak dt/2. Returns the probability
-        that fired during the step, per population (removed from the state).
+    def jumps(self, x_conn: np.ndarray, x_pop: np.ndarray) -> np.ndarray:
+        """First half of a step: leak h/2, then the jumps with ``x_conn`` = λₖ·h per
+        connection (``x_pop`` their sum per population). Returns the probability that
+        fired, per population (removed from the state); :meth:`finish` completes the step.
 
         The truncated series e^{-x}[Σ_{m<M} Q̃ᵐv/m! + ratio·Q̃ᴹv/M!] is summed
         by Horner's rule, h ← v + Q̃h/m from m = M down to 1, so each term is one
@@ -215,7 +217,14 @@ class BatchedEngine:
         keep = np.exp(-x_pop)
         hi = self._inner(h).reshape(self.npop, -1)
         hi *= keep[:, None]
-        si = self._inner(state)
-        si[:] = 0.0
-        _add_matvec(self._leak_half, hi.ravel(), si)
+        self._pending = h
         return (sink * keep)[self._row_of_pop]
+
+    def finish(self, released: np.ndarray) -> None:
+        """Second half of the step begun by :meth:`jumps`: add ``released`` probability
+        per population at its reset point, then leak h/2."""
+        hi = self._inner(self._pending)
+        hi[self._reset_idx] += released[self._reset_pop] * self._reset_w
+        si = self._inner(self._bufs[0])
+        si[:] = 0.0
+        _add_matvec(self._leak_half, hi, si)

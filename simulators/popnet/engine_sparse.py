@@ -92,10 +92,10 @@ class SparseEngine:
         return self.state
 
     # --------------------------------------------------------------- stepping
-    def advance(self, x_conn: np.ndarray, x_pop: np.ndarray) -> np.ndarray:
-        """One step: leak dt/2, jumps with ``x_conn`` = λₖ·dt per connection
-        (``x_pop`` their sum per population), leak dt/2. Returns the probability
-        that fired during the step, per population (removed from the state)."""
+    def jumps(self, x_conn: np.ndarray, x_pop: np.ndarray) -> np.ndarray:
+        """First half of a step: leak h/2, then the jumps with ``x_conn`` = λₖ·h per
+        connection (``x_pop`` their sum per population). Returns the probability that
+        fired, per population (removed from the state); :meth:`finish` completes it."""
         self._coef[:x_conn.size] = x_conn
         self._coef[x_conn.size:] = x_pop
         self._qbar.data[:] = self._mix @ self._coef          # Q̃ = x·Q̄, per population
@@ -113,6 +113,11 @@ class SparseEngine:
         y *= np.exp(-x_pop)[self._pop_of_state]
         fired = y[self.n_cells:].copy()
         y[self.n_cells:] = 0.0
-        y[:self.n_cells] = self._leak_half @ y[:self.n_cells]
         self.state = y
         return fired
+
+    def finish(self, released: np.ndarray) -> None:
+        """Second half of the step begun by :meth:`jumps`: add ``released`` probability
+        per population at its reset point, then leak h/2."""
+        self.inject(released)
+        self.state[:self.n_cells] = self._leak_half @ self.state[:self.n_cells]

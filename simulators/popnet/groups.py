@@ -32,6 +32,7 @@ import numpy as np
 
 from bmtk_like.errors import ModelTranslationError
 from bmtk_like.input_checks import check_population_template
+from bmtk_like.sonata.columns import is_missing
 from simulators.core.levels import DEFAULT_POPULATION_KEY, node_model_types, point_model_for_type
 from simulators.core.params import load_params_json
 from simulators.popnet import units as U
@@ -64,7 +65,7 @@ class Group:
 
 def _label(row: dict, fallback: str) -> str:
     name = row.get("pop_name")
-    if name is None or (isinstance(name, float) and np.isnan(name)) or str(name).strip() in ("", "NONE"):
+    if is_missing(name):
         return fallback
     return str(name).strip()
 
@@ -74,7 +75,7 @@ def _population_group(circuit: Any, pop: str, ntid: int, ids: np.ndarray, row: d
     where = f"node type {ntid} of population '{pop}'"
     check_population_template(row.get("model_template"), f"{where} ({circuit.nodes[pop].types_file})")
     fname = row.get("dynamics_params")
-    if fname is None or (isinstance(fname, float) and np.isnan(fname)):
+    if is_missing(fname):
         raise ModelTranslationError(f"{where} has model_type 'population' but no dynamics_params; "
                                     "add a population JSON (tau_m, v_min, v_max/threshold, dv)")
     folder = circuit.component_dir("population_models_dir", required_by=where)

@@ -26,7 +26,7 @@ never arrives).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Optional
+from typing import Any, Mapping, Optional
 
 import numpy as np
 
@@ -35,6 +35,7 @@ import logging
 from bmtk_like.errors import ConfigError
 from simulators.core import Circuit
 from simulators.core.levels import DEFAULT_POPULATION_KEY
+from simulators.core.weights import PER_SYNAPSE_BUILTINS, EdgeBatch, WeightFunctions
 from simulators.popnet import distributions as dists
 from simulators.popnet import units as U
 from simulators.popnet.external_rates import combine, external_rates
@@ -79,8 +80,14 @@ class PopNetwork:
     """Warnings found while mapping (also logged into the run's log file)."""
 
     @classmethod
-    def from_config(cls, cfg: Any, group_by: Optional[str] = None) -> "PopNetwork":
-        """Read the circuit of ``cfg`` and map it onto density populations."""
+    def from_config(cls, cfg: Any, group_by: Optional[str] = None,
+                    weight_functions: Optional[Mapping[str, Any]] = None) -> "PopNetwork":
+        """Read the circuit of ``cfg`` and map it onto density populations.
+
+        Edge types naming a ``weight_function`` get their jump sizes (mV per synapse) from it
+        (``simulators/core/weights.py``): the built-ins, the global ones (``@synaptic_weight``) or
+        ``weight_functions`` (name -> function) for this network.
+        """
         circuit = Circuit.from_config(cfg)
         settings = popnet_settings(cfg)
         key = group_by or settings.get("group_by", DEFAULT_POPULATION_KEY)
@@ -104,7 +111,10 @@ class PopNetwork:
         default_delay = float(settings.get("default_delay",
                                            1.0 if any(g.source == "point" for g in groups) else 0.0))
         notes: list[str] = []
-        conns = _connections(circuit, groups, member, default_delay, float(cfg.run.tstop), notes)
+        functions = WeightFunctions(PER_SYNAPSE_BUILTINS)
+        for name, func in (weight_functions or {}).items():
+            functions.add(func, name)
+        conns = _connections(circuit, groups, member, default_delay, float(cfg.run.tstop), notes, functions)
         return cls(pops, externals, conns, groups, units, circuit, notes)
 
     def run_dt_ms(self, cfg: Any) -> float:
@@ -113,7 +123,8 @@ class PopNetwork:
 
 
 def _connections(circuit: Circuit, groups: list[Group], member: dict[str, np.ndarray],
-                 default_delay: float, tstop_ms: float, notes: list) -> list[Connection]:
+                 default_delay: float, tstop_ms: float, notes: list,
+                 functions: Optional[WeightFunctions] = None) -> list[Connection]:
     src_all, tgt_all, n_all, w_all, d_all = [], [], [], [], []
     # per target group: mV per syn_weight unit and ms per delay unit (its own unit system)
     si = np.array([g.units == U.SI and not g.external for g in groups] + [False])
@@ -126,7 +137,10 @@ def _connections(circuit: Circuit, groups: list[Group], member: dict[str, np.nda
         if not edges.has_column("syn_weight"):
             raise ConfigError(f"edge population '{name}' has no syn_weight; popnet needs the voltage "
                               "jump per synapse (mV, or V in DiPDE-unit circuits)")
-        weight = np.asarray(edges.syn_weight(), dtype=float) * w_scale[tgt]
+        batch = EdgeBatch(edges, None, np.arange(edges.size), circuit.nodes[edges.source_population],
+                          circuit.nodes[edges.target_population])
+        weight = (functions or WeightFunctions(PER_SYNAPSE_BUILTINS)).weights(
+            batch, f"edge population '{name}'") * w_scale[tgt]
         nsyns = np.asarray(edges.nsyns(), dtype=float)
         point = np.array([g.source == "point" for g in groups] + [False])[tgt]
         if point.any():   # one synapse of weight syn_weight x nsyns, current -> voltage jump

@@ -16,37 +16,57 @@ from pathlib import Path
 from typing import Any, Optional
 
 from bmtk_like.errors import SimulationError
-from simulators.core.output import RATES_OUTPUTS, close_logging, log_failure, prepare_output_dir, setup_logging
+from simulators.core.output import RATES_OUTPUTS
 from simulators.core.results import SimulationResult
+from simulators.core.sequence import begin_run, check_overrides, end_run, failures_logged, run_sequence
 from simulators.popnet.network import PopNetwork, popnet_settings
 from simulators.popnet.solver import DensitySolver, RateResult
 
 RATES_H5, RATES_CSV, RATES_PNG = RATES_OUTPUTS
+BACKEND = "popnet"
+#: Overrides of run_config: dt/tstop (ms), the solver's jump_tol/max_substep/refine/accelerate, the
+#: grouping column, plot (bool).
+RUN_OVERRIDES = frozenset({"dt", "tstop", "jump_tol", "max_substep", "refine", "accelerate", "group_by", "plot"})
 
 
 class PopSimulator:
     """The density solver set up for one config: ``dt`` and ``tstop`` in ms."""
 
     def __init__(self, network: PopNetwork, dt: float, tstop: float, cfg: Any = None,
-                 jump_tol: float = 1e-9) -> None:
+                 jump_tol: float = 1e-9, **solver_options: Any) -> None:
         if not tstop > 0:
             raise SimulationError(f"run.tstop must be > 0 ms, got {tstop}")
         self.network, self.cfg, self.tstop = network, cfg, float(tstop)
         self.solver = DensitySolver(network.populations, network.connections, network.externals,
-                                    dt=dt, jump_tol=jump_tol)
+                                    dt=dt, jump_tol=jump_tol, **solver_options)
         self.result: Optional[RateResult] = None
+        self.plot = True
+        self.timings: dict[str, float] = {}
 
     @classmethod
     def from_config(cls, cfg: Any, network: PopNetwork, **overrides: Any) -> "PopSimulator":
-        """dt from ``run.dt`` (seconds in DiPDE-unit configs), tstop from ``run.tstop`` (ms)."""
+        """Set up the solver, then prepare the output folder and log (``begin_run``).
+
+        dt from ``run.dt`` (seconds in DiPDE-unit configs), tstop from ``run.tstop`` (ms); overrides
+        as :data:`RUN_OVERRIDES` (``group_by`` is the network's, accepted here for run_config's sake).
+        """
+        overrides = check_overrides(BACKEND, overrides, RUN_OVERRIDES)
+        start = time.perf_counter()
         settings = popnet_settings(cfg)
         dt = float(overrides.get("dt", network.run_dt_ms(cfg)))
         tstop = float(overrides.get("tstop", cfg.run.tstop))
         tol = float(overrides.get("jump_tol", settings.get("jump_tol", 1e-9)))
-        return cls(network, dt, tstop, cfg, tol)
+        options = {key: overrides.get(key, settings[key] if key in settings else None)
+                   for key in ("max_substep", "refine", "accelerate")}
+        options = {key: value for key, value in options.items() if value is not None}
+        sim = cls(network, dt, tstop, cfg, tol, **options)
+        sim.plot = bool(overrides.get("plot", True))
+        sim.timings["create"] = time.perf_counter() - start
+        begin_run(cfg)      # the solver is set up: a config that cannot run leaves old outputs alone
+        return sim
 
-    def run(self) -> RateResult:
-        """Step from t = 0 to tstop; rates in Hz per population per step."""
+    def solve(self) -> RateResult:
+        """Step from t = 0 to tstop; rates in Hz per population per step (writes nothing)."""
         from simulators.core.progress import progress_bar
 
         self.solver.reset_state()
@@ -57,6 +77,35 @@ class PopSimulator:
             if bar is not None:
                 bar.close()
         return self.result
+
+    def run(self) -> SimulationResult:
+        """Solve, write the rates files (see the module docstring) and return a SimulationResult."""
+        with failures_logged():
+            return end_run(self.cfg, self._solve_and_write())
+
+    def _solve_and_write(self) -> SimulationResult:
+        import logging
+
+        from simulators.core.output import LOGGER_NAME
+        logger = logging.getLogger(LOGGER_NAME)
+        net, cfg = self.network, self.cfg
+        for note in getattr(net, "notes", ()):
+            logger.warning("popnet: %s", note)
+        logger.info("popnet: %d populations (%d voltage bins in all), %d external, %d connections, dt=%g ms",
+                    len(net.populations), self.solver.n_cells, len(net.externals), len(net.connections),
+                    self.solver.dt)
+        start = time.perf_counter()
+        self.solve()
+        self.timings["simulate"] = time.perf_counter() - start
+        start = time.perf_counter()
+        out_dir = Path(cfg.output.output_dir)
+        rates_file = getattr(cfg.output, "rates_file", None)
+        files = self.write_outputs(out_dir, Path(rates_file) if rates_file else None, plot=self.plot)
+        self.timings["write"] = time.perf_counter() - start
+        for name, (_, r) in self.rates().items():
+            logger.info("popnet: population %s final rate %.4g Hz", name, r[-1] if r.size else float("nan"))
+        return SimulationResult(BACKEND, out_dir, None, self.rates(), files, dict(self.timings),
+                                {"network": net, "simulator": self})
 
     def steady_state(self, t: float = 0.0):
         """Stationary rates with the external rates at ``t`` ms (see steady_state.py)."""
@@ -90,44 +139,9 @@ class PopSimulator:
 def run_config(cfg: Any, **overrides: Any) -> SimulationResult:
     """Load, run and write one popnet simulation (what ``simulators.run`` calls).
 
-    Overrides: ``dt``/``tstop`` (ms), ``jump_tol``, ``group_by``, ``plot`` (bool)."""
-    from simulators.core.run import load_config
-
-    cfg = load_config(cfg)
-    timings: dict[str, float] = {}
-    t0 = time.perf_counter()
-    # the circuit is read and mapped before the output folder is touched: a config that
-    # cannot run leaves the previous results in place
-    network = PopNetwork.from_config(cfg, group_by=overrides.get("group_by"))
-    timings["load"] = time.perf_counter() - t0
-    t1 = time.perf_counter()
-    sim = PopSimulator.from_config(cfg, network, **overrides)
-    timings["create"] = time.perf_counter() - t1
-    out_dir = prepare_output_dir(cfg)
-    logger = setup_logging(cfg)
-    try:
-        for note in network.notes:
-            logger.warning("popnet: %s", note)
-        logger.info("popnet: %d populations (%d voltage bins in all), %d external, %d connections, dt=%g ms",
-                    len(network.populations), sim.solver.n_cells, len(network.externals),
-                    len(network.connections), sim.solver.dt)
-        t2 = time.perf_counter()
-        sim.run()
-        timings["simulate"] = time.perf_counter() - t2
-        t3 = time.perf_counter()
-        rates_file = getattr(cfg.output, "rates_file", None)
-        files = sim.write_outputs(out_dir, Path(rates_file) if rates_file else None,
-                                  plot=bool(overrides.get("plot", True)))
-        timings["write"] = time.perf_counter() - t3
-        for name, (_, r) in sim.rates().items():
-            logger.info("popnet: population %s final rate %.4g Hz", name, r[-1] if r.size else float("nan"))
-    except BaseException as exc:
-        log_failure(exc)
-        raise
-    finally:
-        close_logging()
-    log = getattr(cfg.output, "log_file", None)
-    if log:
-        files["log"] = Path(log)
-    return SimulationResult("popnet", out_dir, None, sim.rates(), files, timings,
-                            {"network": network, "simulator": sim})
+    Overrides (also keys of the config's ``popnet`` section): ``dt``/``tstop`` (ms), ``jump_tol``,
+    ``max_substep`` (ms), ``refine`` and ``accelerate`` (see ``solver.DensitySolver``),
+    ``group_by``, ``plot`` (bool)."""
+    return run_sequence(BACKEND, cfg, overrides, RUN_OVERRIDES,
+                        load=lambda c, o: PopNetwork.from_config(c, group_by=o.get("group_by")),
+                        make_simulator=lambda c, net, o: PopSimulator.from_config(c, net, **o))

@@ -50,26 +50,20 @@ def _file_bytes(path: Path) -> bytes:
 
 def edge_weights(circuit, edges) -> EdgeWeights:
     """bionet's per-edge weight ``w`` (weight_function or syn_weight) and each edge type's synapse sign."""
-    from simulators.bionet.synapses import NodeColumns
     from simulators.bionet.values import optional_text
-    from simulators.bionet.weights import compute_weights
+    from simulators.bionet.weights import network_weight_functions
     from simulators.core import load_params_json
+    from simulators.core.weights import EdgeBatch
+    functions = network_weight_functions()
     n = edges.size
     weight = np.zeros(n)
     sign = np.ones(n)
-    cols = {name: np.asarray(edges.column(name)) for name in edges.columns
-            if name not in ("source_node_id", "target_node_id")}
     syn_dir = circuit.components.get("synaptic_models_dir")
     for tid, index in edges.type_batches():
         row = edges.edge_types.loc[tid].to_dict() if tid in edges.edge_types.index else {}
-        fn = optional_text(row.get("weight_function"))
-        sub = {k: v[index] for k, v in cols.items()}
-        weight[index] = compute_weights(fn, sub,
-                                        NodeColumns(circuit.nodes[edges.source_population],
-                                                    edges.source_node_id[index]),
-                                        NodeColumns(circuit.nodes[edges.target_population],
-                                                    edges.target_node_id[index]),
-                                        f"edge type {tid} of edge population {edges.name}")
+        batch = EdgeBatch(edges, tid, index, circuit.nodes[edges.source_population],
+                          circuit.nodes[edges.target_population])
+        weight[index] = functions.weights(batch, f"edge type {tid} of edge population '{edges.name}'")
         params_file = optional_text(row.get("dynamics_params"))
         if params_file and syn_dir is not None:
             try:

@@ -92,7 +92,7 @@ def test_per_node_dynamics_params_override_the_fit(tmp_path, allen_mechanisms):
 def test_unknown_per_node_parameter_is_named(tmp_path, allen_mechanisms):
     from bmtk_like.errors import SimulationError
     config = write_circuit(tmp_path, [SCNN1A], dynamics_params={"gbar_Nope": np.array([0.5])})
-    with pytest.raises(SimulationError, match=r"node type 100 of population net.*'gbar_Nope'"):
+    with pytest.raises(SimulationError, match=r"node type 100 of population 'net'.*'gbar_Nope'"):
         _network(config)
 
 
@@ -149,7 +149,7 @@ def test_per_node_dynamics_params_reach_hoc_template_cells(tmp_path):
     assert net.cell("net", 0).sections[1].e_pas == pytest.approx(-70.0)
     bad = write_circuit(tmp_path / "bad", [hoc], components={"templates_dir": str(templates)},
                         dynamics_params={"nonsense_param": np.array([1.0])})
-    with pytest.raises(SimulationError, match=r"node type 120 of population net, node 0: per-node dynamics_params "
+    with pytest.raises(SimulationError, match=r"node type 120 of population 'net', node 0: per-node dynamics_params "
                                               r"'nonsense_param' is not a parameter of any section"):
         _network(bad)
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bmtk_like.errors import SimulationError
+from bmtk_like.errors import ConfigError, SimulationError
 from tests.bionet.circuits import COMPONENTS, SCNN1A, run, write_circuit
 
 CTDB = COMPONENTS / "biophysical_neuron_templates" / "ctdb"
@@ -27,7 +27,7 @@ def test_missing_mechanism_names_node_type_mechanism_and_folder(tmp_path):
     mods.mkdir()
     config = write_circuit(tmp_path, [dict(SCNN1A, dynamics_params="fancy.json")],
                            components={"biophysical_neuron_models_dir": str(models), "mechanisms_dir": str(mods)})
-    with pytest.raises(SimulationError, match=r"node type 100 of population net needs the NEURON mechanism\(s\) "
+    with pytest.raises(SimulationError, match=r"node type 100 of population 'net' needs the NEURON mechanism\(s\) "
                                               r"\['Kfancy'\].*mechanisms_dir = .*mods"):
         run(config)
 
@@ -42,7 +42,7 @@ def test_hoc_template_with_a_missing_mechanism_names_node_type_mechanism_and_fol
                                         "soma { insert hh insert Kfancy } }\nendtemplate MissCell\n")
     hoc = dict(node_type_id=120, model_type="biophysical", model_template="hoc:MissCell")
     config = write_circuit(tmp_path, [hoc], components={"templates_dir": str(templates), "mechanisms_dir": str(mods)})
-    with pytest.raises(SimulationError, match=r"node type 120 of population net needs the NEURON mechanism\(s\) "
+    with pytest.raises(SimulationError, match=r"node type 120 of population 'net' needs the NEURON mechanism\(s\) "
                                               r"\['Kfancy'\].*mechanisms_dir = .*mods"):
         run(config)
 
@@ -50,8 +50,8 @@ def test_hoc_template_with_a_missing_mechanism_names_node_type_mechanism_and_fol
 def test_unknown_weight_function_says_how_to_register_it(tmp_path, allen_mechanisms):
     etype = dict(EXC, weight_function="my_weights", target_sections="['basal']", distance_range="[0, 100]")
     config = write_circuit(tmp_path, [SCNN1A], n_virtual=1, virtual_edges=dict(source=[0], target=[0], edge_type=etype))
-    with pytest.raises(SimulationError, match=r"edge population ext_to_net: weight_function 'my_weights' is not "
-                                              r"defined.*add_weight_function"):
+    with pytest.raises(ConfigError, match=r"edge population 'ext_to_net' names weight_function 'my_weights', "
+                                          r"which is not registered.*add_weight_function"):
         run(config)
 
 
@@ -91,7 +91,7 @@ def test_random_placement_needs_target_sections(tmp_path, allen_mechanisms):
 
 def test_unknown_model_template_lists_what_runs(tmp_path):
     config = write_circuit(tmp_path, [dict(SCNN1A, model_template="foo:Bar")])
-    with pytest.raises(SimulationError, match=r"node type 100 of population net: unknown model_template 'foo:Bar'"):
+    with pytest.raises(SimulationError, match=r"node type 100 of population 'net': unknown model_template 'foo:Bar'"):
         run(config)
 
 

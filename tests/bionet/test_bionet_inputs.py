@@ -7,7 +7,7 @@ import h5py
 import numpy as np
 import pytest
 
-from bmtk_like.errors import SimulationError
+from bmtk_like.errors import ConfigError, SimulationError
 from tests.bionet.circuits import INTFIRE, SCNN1A, run, write_circuit
 
 SOMA_V = {"soma_v": {"cells": "net", "variable_name": "v", "module": "membrane_report", "sections": "soma"}}
@@ -99,7 +99,7 @@ def test_run_overrides_and_a_compiled_mechanisms_dir(tmp_path):
         v = f5["report/net/data"][:, 0]
         np.testing.assert_array_equal(f5["report/net/mapping/time"][()], [0.0, 300.0, 0.2])
     assert v.size == 1500 and v[-1] == pytest.approx(-52.5, abs=0.05)   # relaxed to the leak's reversal
-    with pytest.raises(SimulationError, match=r"unknown bionet run override\(s\) \['nthreads'\]"):
+    with pytest.raises(ConfigError, match=r"unknown run override\(s\) 'nthreads'.* for NEURON \(bionet\)"):
         simulators.run(str(config), nthreads=2)
 
 

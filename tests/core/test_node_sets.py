@@ -79,7 +79,7 @@ def test_bad_operator(circuit):
 
 
 def test_all_is_every_node_unless_defined():
-    from simulators.core.node_sets import NodeSetResolver
+    from bmtk_like.node_sets import NodeSetResolver
     from bmtk_like.sonata import NodePopulation
     import pandas as pd
     types = pd.DataFrame({"node_type_id": [1]}).set_index("node_type_id", drop=False)

@@ -140,7 +140,7 @@ def test_per_node_initial_potential_is_translated(tmp_path):
 
 def test_translation_refuses_what_intfire1_cannot_do(tmp_path):
     config = write_point_circuit(tmp_path / "reset", [{**LIF, "V_reset": -60.0}], {0: [10.0]}, [(4.0, 1.0)])
-    with pytest.raises(ModelTranslationError, match=r"node type 100 of population net.*V_reset \(-60.0 mV\) "
+    with pytest.raises(ModelTranslationError, match=r"node type 100 of population 'net'.*V_reset \(-60.0 mV\) "
                                                      r"must equal E_L \(-70.0 mV\)"):
         run(config, simulator="NEURON")
     config = write_point_circuit(tmp_path / "ie", [{**LIF, "I_e": 100.0}], {0: [10.0]}, [(4.0, 1.0)])
@@ -156,7 +156,7 @@ def test_psc_models_are_refused_with_the_model_to_use(tmp_path, model):
     config = write_point_circuit(tmp_path, [{"tau_m": 20.0}], {0: [10.0]}, [(4.0, 1.0)])
     types = (tmp_path / "net_node_types.csv").read_text().replace("iaf_psc_delta", model)
     (tmp_path / "net_node_types.csv").write_text(types)
-    with pytest.raises(ModelTranslationError, match=rf"node type 100 of population net: model_template "
+    with pytest.raises(ModelTranslationError, match=rf"node type 100 of population 'net': model_template "
                                                     rf"'nest:{model}' cannot run on NEURON.*nest:iaf_psc_delta"):
         run(config, simulator="NEURON")
 
@@ -165,7 +165,7 @@ def test_untranslatable_point_model_lists_what_neuron_runs(tmp_path):
     config = write_point_circuit(tmp_path, [{}], {0: [10.0]}, [(4.0, 1.0)])
     types = (tmp_path / "net_node_types.csv").read_text().replace("iaf_psc_delta", "aeif_cond_exp")
     (tmp_path / "net_node_types.csv").write_text(types)
-    with pytest.raises(ModelTranslationError, match=r"node type 100 of population net: model_template "
+    with pytest.raises(ModelTranslationError, match=r"node type 100 of population 'net': model_template "
                                                     r"'nest:aeif_cond_exp' cannot run on NEURON.*nrn:IntFire1.*"
                                                     r"nest:iaf_psc_delta \(runs as IntFire1\)"):
         run(config, simulator="NEURON")

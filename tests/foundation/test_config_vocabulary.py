@@ -14,7 +14,7 @@ import pytest
 from bmtk_like.config import KNOWN_INPUT_MODULES, VOCABULARY, load_config
 from bmtk_like.config.vocabulary import markdown
 from bmtk_like.config.vocabulary.lint import check_config
-from bmtk_like.errors import ConfigError, ConfigWarning
+from bmtk_like.errors import BmtkLikeError, ConfigError, ConfigWarning
 from bmtk_like.validate import validate
 
 REPO = Path(__file__).resolve().parents[2]
@@ -62,25 +62,64 @@ def test_every_key_has_type_meaning_and_a_known_backend_word():
     assert "duration" in VOCABULARY.top["run"].children
 
 
+#: BMTK's point examples clamp NEST cells with 0.15-0.2 (pA in bmtk: almost no current).
+TINY_NEST_CLAMPS = {"point_120cells/config.simulation_iclamp.json": 3,
+                    "point_120cells/config.simulation_iclamp.aslist.json": 1,
+                    "point_iclamp/config.simulation_iclamp.json": 3,
+                    "point_iclamp/config.simulation_iclamp.aslist.json": 1}
+
+
 @needs_fixtures
 @pytest.mark.parametrize("path", CONFIGS, ids=lambda p: str(p.relative_to(FIXTURES)))
 def test_fixture_config_has_no_unknown_key(path):
-    """Every key of BMTK's own example configs is in the vocabulary: no warning at all."""
+    """Every key of BMTK's own example configs is in the vocabulary; the only warnings are
+    the tiny NEST clamp amplitudes of two point examples."""
     cfg, error, caught = _load(path, validate_files=False)
     # bio_stp_models names a list of gids as a node set, which the node-set reader refuses
     assert cfg is not None or "'node_sets.save_cell_vars'" in error
-    assert [str(w.message) for w in caught] == []
+    expected = TINY_NEST_CLAMPS.get(str(path.relative_to(FIXTURES)), 0)
+    messages = [str(w.message) for w in caught]
+    assert len(messages) == expected and all("pA; if you meant nA add \"amp_units\": \"nA\""
+                                             in m for m in messages), messages
     if cfg is not None:
-        assert cfg.notices == ()
+        assert len(cfg.notices) == expected
+
+
+#: Fixture configs the loader accepts but whose target backend refuses a module at run time.
+RUN_REFUSES = {"bio_advanced_stimuli/config.simulation_xstim.json": "inputs.Extracellular_Stim"}
 
 
 @needs_fixtures
 @pytest.mark.parametrize("path", CONFIGS, ids=lambda p: str(p.relative_to(FIXTURES)))
 def test_validate_verdict_is_the_loaders(path):
+    """validate errors exactly when the loader refuses the config, or (RUN_REFUSES) when the
+    target backend would stop at a module it does not run."""
     cfg, error, _ = _load(path)
     findings = validate([path])
     errors = [f for f in findings if f.severity == "error"]
-    assert bool(errors) == (cfg is None), (error, [str(f) for f in errors])
+    refused = RUN_REFUSES.get(str(path.relative_to(FIXTURES)))
+    assert bool(errors) == (cfg is None or refused is not None), (error, [str(f) for f in errors])
+    if refused:
+        assert [f.where.split(": ")[-1] for f in errors] == [refused]
+
+
+@pytest.mark.nest
+def test_a_module_the_backend_does_not_run_fails_validate_and_run_alike(point_copy):
+    """pop_rates drives popnet only: validate says so for a NEST config, and the NEST run
+    stops with the same verdict."""
+    pytest.importorskip("nest")
+    import simulators
+    rates = point_copy / "rates.csv"
+    rates.write_text("gid firing_rate\n100 10.0\n")
+    path = _edit(point_copy / "config.simulation.json", lambda d: (
+        d["run"].update(tstop=20.0), d.pop("reports"),
+        d["inputs"].update(ext={"module": "pop_rates", "input_type": "csv",
+                                "rates": str(rates), "node_set": "thalamus"})))
+    errors = [f for f in validate([path]) if f.severity == "error"]
+    assert [f.where.split(": ")[-1] for f in errors] == ["inputs.ext"]
+    assert "runs on popnet, not on NEST" in errors[0].message
+    with pytest.raises(BmtkLikeError, match=r"input 'ext': module 'pop_rates'"):
+        simulators.run(path)
 
 
 @pytest.fixture
@@ -169,7 +208,8 @@ def test_unit_slips_say_what_was_probably_meant(run, target, expected):
                                          ({"tstop": 3000.0, "dt": 0.001}, "NEST"),
                                          ({"tstop": 1500.0, "dt": 0.002}, "DiPDE"),
                                          ({"tstop": 1500.0, "dt": 0.1, "popnet_units": "ms_mV"},
-                                          "popnet")])
+                                          "DiPDE"),
+                                         ({"tstop": 1000.0, "dt": 0.1}, "popnet")])
 def test_ordinary_runs_are_not_unit_slips(run, target):
     assert check_config({"run": run, "target_simulator": target},
                         lambda section, name=None: "sim.json") == []
@@ -214,3 +254,45 @@ def test_inputs_without_node_set_take_bmtks_default(point_copy):
         "module": "sonata", "input_type": "spikes", "input_file": "inputs/thalamus_spikes.h5"}))
     with pytest.raises(ConfigError, match=r"input 'inputs\.spikes' has no 'node_set'"):
         load_config(path)
+
+
+def test_input_type_is_checked_where_bmtk_dispatches_on_it():
+    data = {"inputs": {"lgn": {"module": "sonata", "input_type": "spike", "node_set": "lgn",
+                               "input_file": "s.h5"},
+                       "stim": {"module": "xstim", "input_type": "lfp", "positions_file": "p.csv",
+                                "waveform": {"shape": "sin", "del": 1.0, "dur": 2.0, "amp": 0.1,
+                                             "freq": 10.0}}}}
+    (notice,) = check_config(data, lambda section, name=None: "sim.json")
+    assert notice.key == "inputs.lgn.input_type" and notice.suggestion == "spikes"
+
+
+@pytest.mark.parametrize("target, amp, warned", [("NEST", 0.15, True), ("NEST", [380.0, 500.0], False),
+                                                 ("NEURON", 0.1, False), ("NEURON", 450.0, True)])
+def test_clamp_amplitudes_in_the_other_levels_unit_are_warned(target, amp, warned):
+    entry = {"module": "IClamp", "input_type": "current_clamp", "amp": amp, "delay": 1.0,
+             "duration": 2.0}
+    data = {"target_simulator": target, "inputs": {"clamp": entry}}
+    notices = check_config(data, lambda section, name=None: "sim.json")
+    assert [n.key for n in notices] == (["inputs.clamp.amp"] if warned else [])
+    entry["amp_units"] = "pA" if target == "NEURON" else "nA"
+    assert check_config(data, lambda section, name=None: "sim.json") == []
+
+
+@pytest.mark.parametrize("level", ["pointnet", "bionet", "popnet"])
+def test_configs_written_by_init_use_only_the_vocabulary(level, tmp_path, capsys):
+    from bmtk_like.cli import main
+    assert main(["init", level, str(tmp_path / level)]) == 0
+    (path,) = (tmp_path / level).glob("config*.json")
+    cfg, error, caught = _load(path)
+    assert error is None and [str(w.message) for w in caught] == [] and cfg.notices == ()
+
+
+def test_cli_validate_strict_exits_1_on_a_typo(point_copy, capsys):
+    from bmtk_like.cli import main
+    path = _edit(point_copy / "config.simulation.json",
+                 lambda d: d["output"].update(spikes_sort_ordr="id"))
+    assert main(["validate", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "WARNING" in out and "'output.spikes_sort_ordr' (did you mean 'spikes_sort_order'?)" in out
+    assert main(["validate", "--strict", str(path)]) == 1
+    assert "ERROR" in capsys.readouterr().out

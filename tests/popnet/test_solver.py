@@ -157,7 +157,7 @@ def test_split_keeps_the_mean_of_weights():
     (dict(weight=float("nan")), r"weight: values must be finite numbers, got \[nan\]"),
     (dict(weight=float("-inf")), r"weight: values must be finite numbers"),
     (dict(delay=float("inf")), r"delay: values must be finite numbers"),
-    (dict(delay=1e9), r"delay 1e\+09 ms is more than 1e\+07 steps of dt = 0.1 ms; check its units"),
+    (dict(delay=1e9), r"delay 1e\+09 ms is more than 1e\+07 internal steps of 0.1 ms; check its units"),
 ])
 def test_bad_connections_name_the_connection(kwargs, message):
     conn = dict(source="x", target="e", nsyns=1.0, weight=1.0, delay=0.0) | kwargs

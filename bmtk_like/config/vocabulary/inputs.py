@@ -19,13 +19,17 @@ COMMON = keys(
     Key("enabled", "boolean", "false leaves the input out (as bmtk)", default=True),
 )
 
-_SECTION_PLACE = (
-    Key("section_name", "string", "section the clamp sits on", default="soma", acts=NEURON),
-    Key("section_index", "integer or list", "index of that section (or a [min, max] distance "
-        "range in µm)", default=0, acts=NEURON),
-    Key("section_dist", "number", "position along the section (0..1)", default=0.5,
-        acts=NEURON),
-)
+
+def _section_place(acts: str) -> tuple[Key, ...]:
+    """Where on the cell a NEURON clamp sits (bmtk's keys)."""
+    return (
+        Key("section_name", "string", "section the clamp sits on", default="soma", acts=acts),
+        Key("section_index", "integer or list", "index of that section (or a [min, max] "
+            "distance range in µm)", default=0, acts=acts),
+        Key("section_dist", "number", "position along the section (0..1)", default=0.5,
+            acts=acts),
+    )
+
 
 SPIKE_FILE_KEYS = keys(
     Key("input_file", "path", "the spike-trains file (a list: one per run with run.n_runs)",
@@ -53,13 +57,17 @@ IC_KEYS = keys(
     Key("amp_units", "string", "\"nA\" or \"pA\": the unit amp is written in, whatever the "
         "simulator", default=Text("nA on NEURON, pA on NEST"), origin=OURS),
     Key("file", "path", "csv: table of timestamps and amplitudes; nwb: Allen ephys file"),
-    Key("separator", "string", "csv: column separator", default=" "),
-    Key("timestamps_column", "string", "csv: column of the times (ms)", default="timestamps"),
-    Key("amplitudes_column", "string", "csv: column of the amplitudes", default="amps"),
-    Key("sweep_id", "integer or string", "nwb: the sweep to play"),
-    Key("downsample", "number", "nwb: keep one sample per this interval", "ms"),
-    Key("sweep_window", "list", "nwb: [start, stop] of the sweep to play", "ms"),
-    *_SECTION_PLACE,
+    Key("separator", "string", "csv: column separator (bmtk_like detects it)", default=" ",
+        acts=IGNORED),
+    Key("timestamps_column", "string", "csv: column of the times (bmtk_like reads "
+        "timestamps/times/time)", "ms", default="timestamps", acts=IGNORED),
+    Key("amplitudes_column", "string", "csv: column of the amplitudes (bmtk_like reads "
+        "amps/amp/amplitudes)", default="amps", acts=IGNORED),
+    Key("sweep_id", "integer or string", "nwb: the sweep to play (nwb clamps are not run by "
+        "bmtk_like)", acts=IGNORED),
+    Key("downsample", "number", "nwb: keep one sample per this interval", "ms", acts=IGNORED),
+    Key("sweep_window", "list", "nwb: [start, stop] of the sweep to play", "ms", acts=IGNORED),
+    *_section_place(IGNORED),
 )
 
 SE_KEYS = keys(
@@ -69,7 +77,7 @@ SE_KEYS = keys(
     Key("resistance", "number", "series resistance", "MΩ", default=1.0),
     Key("rs", "number", "bmtk_like's other name for resistance", "MΩ", origin=OURS),
     Key("vc", "number", "SEClamp.vc of NEURON", "mV", default=0.0),
-    *_SECTION_PLACE,
+    *_section_place(NEURON),
 )
 
 POISSON_KEYS = keys(
@@ -203,11 +211,11 @@ _FILTERNET = "bmtk FilterNet (LGN) input; no bmtk_like backend runs FilterNet"
 
 MODULES = {m.name: m for m in (
     Module("sonata", "input", "spike trains from a SONATA spikes file", SPIKE_FILE_KEYS,
-           ("spikes",), aliases=("h5", "hdf5")),
+           ("spikes",), aliases=("h5", "hdf5"), input_type_checked=True),
     Module("csv", "input", "spike trains from a CSV table (timestamps, node_ids[, population])",
-           SPIKE_FILE_KEYS, ("spikes",)),
+           SPIKE_FILE_KEYS, ("spikes",), input_type_checked=True),
     Module("nwb", "input", "spike trains from an NWB file", SPIKE_FILE_KEYS, ("spikes",),
-           runs_on=_NO_BACKEND),
+           runs_on=_NO_BACKEND, input_type_checked=True),
     Module("spikes", "input", "bmtk_like: spike trains from a SONATA or CSV file (by suffix)",
            SPIKE_FILE_KEYS, ("spikes",), origin=OURS),
     Module("function", "input", "bmtk: spikes from a Python function (scripts only)",
@@ -217,7 +225,7 @@ MODULES = {m.name: m for m in (
            POISSON_KEYS, ("spikes",), aliases=("poisson_spikes",), origin=OURS),
     Module("IClamp", "input", "current steps (or a CSV/NWB waveform) injected into cells",
            IC_KEYS, ("current_clamp", "csv", "file", "nwb", "allen"), runs_on=(NEURON, NEST),
-           node_set_default="all"),
+           node_set_default="all", input_type_checked=True),
     Module("SEClamp", "input", "a single-electrode voltage clamp (NEURON)", SE_KEYS,
            ("voltage_clamp",), runs_on=(NEURON,), node_set_default="all"),
     Module("pop_rates", "input", "firing rates of virtual populations (popnet)",
@@ -226,7 +234,7 @@ MODULES = {m.name: m for m in (
            "matching precell_filter fire at timestamps (NEURON)", SYN_ACTIVITY_KEYS,
            ("syn_activity",), runs_on=(NEURON,), node_set_default="all"),
     Module("replay", "input", "replays recorded spikes through a set of edges (NEURON)",
-           REPLAY_KEYS, ("replay_spikes", "spikes"), runs_on=_NO_BACKEND, node_set_default="all"),
+           REPLAY_KEYS, ("replay_spikes", "spikes"), runs_on=(NEURON,), node_set_default="all"),
     Module("xstim", "input", "extracellular stimulation from electrodes (NEURON)", XSTIM_KEYS,
            ("extracellular_stimulation", "xstim"), runs_on=_NO_BACKEND,
            node_set_default="all"),

@@ -30,7 +30,8 @@ class Key:
     absent (``None``: no value; a :class:`Text`: described in words); ``required``
     marks keys without a default. ``children`` describes the keys of a nested object
     (or of each object of a list); ``free`` says the nested names are the user's
-    (manifest variables, node-set names, populations).
+    (manifest variables, node-set names, populations); ``each`` then describes the keys of
+    every such named entry (SONATA's per-population settings).
     """
 
     name: str
@@ -43,6 +44,7 @@ class Key:
     acts: str = ALL
     children: Optional[Mapping[str, "Key"]] = None
     free: bool = False
+    each: Optional[Mapping[str, "Key"]] = None
 
 
 @dataclass(frozen=True)
@@ -52,7 +54,8 @@ class Module:
     ``aliases`` are other spellings that mean the same module; ``runs_on`` lists the
     bmtk_like backends that act on it (empty: accepted, but no backend here runs it).
     ``node_set_default`` is the node set an input drives when it names none (None: the
-    input must name one).
+    input must name one). ``input_type_checked``: bmtk dispatches on ``input_type``, so a
+    value outside ``input_types`` is warned about (elsewhere ``input_type`` is free text).
     """
 
     name: str
@@ -64,6 +67,7 @@ class Module:
     origin: str = BMTK
     runs_on: tuple[str, ...] = (NEURON, NEST, POPNET)
     node_set_default: Optional[str] = None
+    input_type_checked: bool = False
 
 
 def keys(*entries: Key) -> dict[str, Key]:

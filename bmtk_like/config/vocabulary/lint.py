@@ -72,6 +72,9 @@ def _walk(obj: Any, table: Mapping[str, Key], path: str, source: str,
             for i, item in enumerate(items):
                 at = f"{where}[{i}]" if isinstance(value, list) else where
                 _walk(item, key.children, at, source, found)
+        elif key.each is not None and isinstance(value, dict):
+            for entry_name, entry in value.items():     # user-named entries, known keys
+                _walk(entry, key.each, f"{where}.{entry_name}", source, found)
 
 
 def _section_of(name: str, exclude: Optional[str] = None) -> str:
@@ -100,6 +103,14 @@ def _module_entries(data: dict, section: str, source_of: SourceOf, common: Mappi
             return (f"'{key}' is a key of module {', '.join(owners[:3])}, not "
                     f"{module.name}") if owners else ""
         _walk(entry, table, f"{section}.{name}", source_of(section, name), found, elsewhere)
+        kind = entry.get("input_type")
+        if module.input_type_checked and isinstance(kind, str) and kind not in module.input_types:
+            guess = closest(kind, module.input_types)
+            hint = f" (did you mean '{guess}'?)" if guess else ""
+            found.append(ConfigNotice(source_of(section, name), f"{section}.{name}.input_type",
+                f"'{section}.{name}.input_type' is '{kind}'{hint}; module {module.name} takes "
+                f"{', '.join(repr(t) for t in module.input_types)} (bmtk refuses other values)",
+                guess))
 
 
 def unknown_keys(data: Mapping[str, Any], source_of: SourceOf) -> list[ConfigNotice]:
@@ -151,7 +162,8 @@ def unit_slips(data: Mapping[str, Any], source_of: SourceOf) -> list[ConfigNotic
             f"pointnet (NEST) runs for duration, bionet and popnet until tstop; keep one"))
     units_given = "popnet_units" in run or (isinstance(data.get("popnet"), dict)
                                             and "units" in data["popnet"])
-    if level == POPNET and dt is not None and dt >= 0.05 and not units_given:
+    dipde = str(data.get("target_simulator", "")).strip().lower() == "dipde"   # bmtk's popnet name
+    if dipde and dt is not None and dt >= 0.05 and not units_given:
         found.append(ConfigNotice(source_of("run", "dt"), "run.dt",
             f"'run.dt' is {dt:g}: BMTK's popnet (DiPDE) reads run.dt in seconds, so with "
             f"DiPDE-style population files this is {dt * 1000:g} ms per step; if you meant "
@@ -169,6 +181,37 @@ def unit_slips(data: Mapping[str, Any], source_of: SourceOf) -> list[ConfigNotic
     return found
 
 
+#: On NEST bmtk reads IClamp ``amp`` as pA; below this many pA a current does nothing much.
+TINY_PA = 1.0
+#: On NEURON ``amp`` is nA; from this many nA on it was probably written in pA.
+LARGE_NA = 20.0
+
+
+def clamp_amplitudes(data: Mapping[str, Any], source_of: SourceOf) -> list[ConfigNotice]:
+    """IClamp amplitudes that look written for the other level's unit (no ``amp_units``)."""
+    level = level_of(data.get("target_simulator"))
+    inputs = data.get("inputs") if isinstance(data.get("inputs"), dict) else {}
+    found = []
+    for name, entry in inputs.items():
+        if not isinstance(entry, dict) or str(entry.get("module", "")).lower() != "iclamp" \
+                or "amp_units" in entry or entry.get("enabled") is False:
+            continue
+        amps = entry.get("amp") if isinstance(entry.get("amp"), list) else [entry.get("amp")]
+        values = [abs(v) for v in map(_number, amps) if v]
+        if not values:
+            continue
+        where = f"inputs.{name}.amp"
+        if level == NEST and max(values) < TINY_PA:
+            found.append(ConfigNotice(source_of("inputs", name), where,
+                f"'{where}' is {entry['amp']} and bmtk hands IClamp amp to NEST as pA, so "
+                f"this is at most {max(values):g} pA; if you meant nA add \"amp_units\": \"nA\""))
+        elif level == NEURON and max(values) >= LARGE_NA:
+            found.append(ConfigNotice(source_of("inputs", name), where,
+                f"'{where}' is {entry['amp']} and NEURON reads IClamp amp in nA; if you meant "
+                f"pA add \"amp_units\": \"pA\""))
+    return found
+
+
 def disabled_nodes(data: Mapping[str, Any], source_of: SourceOf) -> list[ConfigNotice]:
     """``"enabled": false`` on a networks.nodes entry does nothing in bmtk: say so."""
     networks = data.get("networks") if isinstance(data.get("networks"), dict) else {}
@@ -183,4 +226,4 @@ def disabled_nodes(data: Mapping[str, Any], source_of: SourceOf) -> list[ConfigN
 def check_config(data: Mapping[str, Any], source_of: SourceOf) -> list[ConfigNotice]:
     """All notices about a merged config: unknown keys, unit slips, no-op settings."""
     return unknown_keys(data, source_of) + unit_slips(data, source_of) + \
-        disabled_nodes(data, source_of)
+        clamp_amplitudes(data, source_of) + disabled_nodes(data, source_of)

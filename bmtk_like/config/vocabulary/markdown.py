@@ -30,8 +30,10 @@ edit by hand.
   configs give `run.dt` in seconds.
 - Values that look like a unit slip are warnings too: a `run.tstop` of at most 10 ms and
   100 steps (seconds meant?), a `tstop` of fewer than 10 steps of `dt`, `tstop` and
-  `duration` that disagree, a popnet `dt` of 0.05 or more without `run.popnet_units`
-  (ms meant?), `conditions.celsius` above 200 (kelvin?) and a positive `v_init`.
+  `duration` that disagree, a `dt` of 0.05 or more in a `"target_simulator": "DiPDE"` config
+  (BMTK's popnet convention: seconds) without `run.popnet_units` (ms meant?), `conditions.celsius` above 200 (kelvin?), a positive `v_init`, and IClamp
+  amplitudes without `amp_units` below 1 on NEST (bmtk's pA: nA meant?) or of 20 and more on
+  NEURON (nA: pA meant?).
 """
 
 
@@ -72,13 +74,19 @@ def _nested(table: Mapping[str, Key], path: str, level: int) -> Iterator[list[st
             yield [f"{'#' * level} `{where}`", "", _sentence(key.meaning), "",
                    *_table(key.children), ""]
             yield from _nested(key.children, where, level + 1)
+        if key.each is not None:
+            where = f"{path}.{key.name}.<name>"
+            yield [f"{'#' * level} `{where}`", "", _sentence(key.meaning), "",
+                   *_table(key.each), ""]
 
 
 def _module(module: Module, section: str) -> list[str]:
     names = ", ".join(f"`{n}`" for n in (module.name, *module.aliases))
     facts = [f"Spellings: {names}."]
     if module.input_types:
-        facts.append("`input_type`: " + ", ".join(f"`{t}`" for t in module.input_types) + ".")
+        facts.append("`input_type`: " + ", ".join(f"`{t}`" for t in module.input_types)
+                     + (" (others are warned about)." if module.input_type_checked
+                        else " (as bmtk's examples write it; not checked)."))
     runs = ", ".join(module.runs_on) if module.runs_on else f"{IGNORED}: no bmtk_like backend"
     facts.append(f"Runs on: {runs}.")
     if section == "inputs":

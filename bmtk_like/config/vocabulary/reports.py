@@ -27,11 +27,12 @@ _TRACE_KEYS = (
     Key("sections", "string", "where on the cell: soma or all (bmtk's own default is all)",
         default="soma", origin=BOTH, acts=NEURON),
     Key("dt", "number", "sampling interval", "ms", default=Text("run.dt"), origin=SONATA),
-    Key("start_time", "number", "start of the recording", "ms", default=0.0, origin=SONATA),
+    Key("start_time", "number", "start of the recording", "ms", default=0.0, origin=SONATA,
+        acts=NEURON),
     Key("end_time", "number", "end of the recording", "ms", default=Text("run.tstop"),
-        origin=SONATA),
-    Key("tstart", "number", "bmtk pointnet's name for start_time", "ms"),
-    Key("tstop", "number", "bmtk pointnet's name for end_time", "ms"),
+        origin=SONATA, acts=NEURON),
+    Key("tstart", "number", "bmtk pointnet's name for start_time", "ms", acts=NEURON),
+    Key("tstop", "number", "bmtk pointnet's name for end_time", "ms", acts=NEURON),
     Key("interval", "number", "bmtk pointnet's name for dt", "ms", acts=IGNORED),
     Key("unit", "string", "SONATA: unit of the recorded variable", origin=SONATA,
         acts=IGNORED),
@@ -58,14 +59,17 @@ NETCON_KEYS = keys(*_TRACE_KEYS, Key("syn_type", "string", "synapse model record
 
 ECP_KEYS = keys(
     Key("electrode_positions", "path", "electrode positions (CSV)", required=True),
-    Key("electrode_channels", "string or list", "channels recorded", default="all"),
-    Key("contributions_dir", "path", "folder for each cell's contribution"),
+    Key("electrode_channels", "string or list", "channels recorded", default="all",
+        acts=IGNORED),
+    Key("contributions_dir", "path", "folder for each cell's contribution", acts=IGNORED),
     Key("file_name_nwb", "path", "also write the potential as NWB", acts=IGNORED),
-    Key("variable_name", "string", "variable whose currents are summed", default="v"),
+    Key("variable_name", "string", "variable whose currents are summed", default="v",
+        acts=IGNORED),
     Key("cell_bounds", "list", "bmtk: cells bounding box", acts=IGNORED),
     Key("minimum_distance", "number or string", "closest distance of a segment to an "
         "electrode", "µm"),
-    Key("dt", "number", "sampling interval", "ms", default=Text("run.dt"), origin=SONATA),
+    Key("dt", "number", "sampling interval", "ms", default=Text("run.dt"), origin=SONATA,
+        acts=IGNORED),
     Key("start_time", "number", "start", "ms", origin=SONATA, acts=IGNORED),
     Key("end_time", "number", "end", "ms", origin=SONATA, acts=IGNORED),
 )
@@ -75,11 +79,12 @@ CLAMP_KEYS = keys(
     Key("buffer", "boolean", "bmtk: keep samples in memory", default=True, acts=IGNORED),
 )
 
-SPIKES_KEYS = keys(
-    Key("spikes_file", "path", "SONATA spikes file", default=Text("output.spikes_file")),
-    Key("spikes_file_csv", "path", "CSV spikes file"),
+SPIKES_KEYS = keys(     # bmtk_like takes the spike files from the output section
+    Key("spikes_file", "path", "SONATA spikes file", default=Text("output.spikes_file"),
+        acts=IGNORED),
+    Key("spikes_file_csv", "path", "CSV spikes file", acts=IGNORED),
     Key("spikes_file_nwb", "path", "NWB spikes file", acts=IGNORED),
-    Key("spikes_sort_order", "string", "time, id or none"),
+    Key("spikes_sort_order", "string", "time, id or none", acts=IGNORED),
     Key("cache_to_disk", "boolean", "bmtk: buffer spikes in files", acts=IGNORED),
     Key("compression", "string", "bmtk: HDF5 compression", acts=IGNORED),
 )
@@ -89,7 +94,8 @@ WEIGHT_KEYS = keys(
         default="stdp_synapse"),
     Key("model_template", "string", "name given to the recorded copy of that model",
         default=Text("<nest_model>_recorded")),
-    Key("output_dir", "path", "folder of file_name", default=Text("output.output_dir")),
+    Key("output_dir", "path", "folder of file_name (bmtk_like: output.output_dir)",
+        default=Text("output.output_dir"), acts=IGNORED),
     Key("clean_temp_file", "boolean", "delete NEST's own files", default=True, acts=IGNORED),
     Key("recorder_properties", "object", "extra weight_recorder parameters", default={},
         acts=IGNORED, free=True),
@@ -104,8 +110,7 @@ _NONE: tuple[str, ...] = ()
 
 MODULES = {m.name: m for m in (
     Module("membrane_report", "report", "membrane variables of cells over time (compartment "
-           "report)", TRACE_KEYS, runs_on=(NEURON, NEST),
-           aliases=("compartment_report",)),
+           "report)", TRACE_KEYS, runs_on=(NEURON, NEST)),
     Module("multimeter_report", "report", "NEST multimeter recordings (V_m, ...); a membrane "
            "report on NEURON", TRACE_KEYS, aliases=("multimeter",), runs_on=(NEURON, NEST)),
     Module("netcon_report", "report", "synapse variables over time (NEURON)", NETCON_KEYS,

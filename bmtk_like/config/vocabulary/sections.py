@@ -27,6 +27,8 @@ RUN = keys(
     Key("nsteps_block", "integer", "time steps between flushes of reports to disk", "steps",
         default=5000, acts="NEURON, NEST"),
     Key("nthreads", "integer", "threads per process", default=1, origin=OURS, acts=NEST),
+    Key("coreneuron", "boolean", "simulate on CoreNEURON (NEURON builds the model; docs/coreneuron.md); "
+        "an error on other backends", default=False, origin=OURS, acts=NEURON),
     Key("n_thread", "integer", "bmtk pointnet's name for the number of NEST threads",
         default=1, acts=NEST),
     Key("seed", "integer", "random seed of generated inputs (Poisson) and of NEST", origin=OURS),
@@ -141,16 +143,49 @@ COMPONENTS = keys(
         acts=IGNORED),
 )
 
-_ENTRY_COMMON = (
-    Key("populations", "object", "per-population overrides, e.g. {\"v1\": {\"type\": "
-        "\"biophysical\"}}", origin=SONATA, free=True),
-    Key("name", "string", "a label for the entry (bmtk's builder writes it)", acts=IGNORED),
+_POPULATION_COMMON = (
+    Key("type", "string", "SONATA population type (biophysical, point_neuron, virtual, ...; "
+        "chemical, electrical, ... for edges)", origin=SONATA, acts=IGNORED),
+    Key("morphologies_dir", "path", "this population's morphology folder", origin=SONATA,
+        acts=IGNORED),
+    Key("biophysical_neuron_models_dir", "path", "this population's cell-model folder",
+        origin=SONATA, acts=IGNORED),
+    Key("alternate_morphologies", "object", "other morphology formats by name",
+        origin=SONATA, acts=IGNORED, free=True),
+    Key("spine_morphologies_dir", "path", "spine morphologies", origin=SONATA, acts=IGNORED),
 )
+NODE_POPULATION = keys(
+    *_POPULATION_COMMON,
+    Key("spatial_segment_index_dir", "path", "spatial index of segments", origin=SONATA,
+        acts=IGNORED),
+    Key("vasculature_file", "path", "vasculature morphology", origin=SONATA, acts=IGNORED),
+    Key("vasculature_mesh", "path", "vasculature mesh", origin=SONATA, acts=IGNORED),
+    Key("microdomains_file", "path", "astrocyte microdomains", origin=SONATA, acts=IGNORED),
+    Key("provenance", "object", "where the population came from", origin=SONATA,
+        acts=IGNORED, free=True),
+)
+EDGE_POPULATION = keys(
+    *_POPULATION_COMMON,
+    Key("spatial_synapse_index_dir", "path", "spatial index of synapses", origin=SONATA,
+        acts=IGNORED),
+    Key("endfeet_meshes_file", "path", "astrocyte end-feet meshes", origin=SONATA,
+        acts=IGNORED),
+)
+
+
+def _entry_common(kind: str, each: dict) -> tuple[Key, ...]:
+    """Keys shared by nodes and edges entries."""
+    return (
+        Key("populations", "object", f"the {kind} populations of the file to read (all when "
+            f"absent), each with its SONATA settings", origin=SONATA, free=True, each=each),
+        Key("name", "string", "a label for the entry (bmtk's builder writes it)",
+            acts=IGNORED),
+    )
 NODES_ENTRY = keys(
     Key("nodes_file", "path", "SONATA nodes HDF5 file", required=True, origin=BOTH),
     Key("node_types_file", "path", "node-types CSV", default=Text("<x>_node_types.csv beside "
         "<x>_nodes.h5"), origin=BOTH),
-    *_ENTRY_COMMON,
+    *_entry_common("node", NODE_POPULATION),
     Key("enabled", "boolean", "bmtk reads it on edges entries only: a nodes entry is always "
         "loaded", default=True, acts=IGNORED),
 )
@@ -158,7 +193,7 @@ EDGES_ENTRY = keys(
     Key("edges_file", "path", "SONATA edges HDF5 file", required=True, origin=BOTH),
     Key("edge_types_file", "path", "edge-types CSV", default=Text("<x>_edge_types.csv beside "
         "<x>_edges.h5"), origin=BOTH),
-    *_ENTRY_COMMON,
+    *_entry_common("edge", EDGE_POPULATION),
     Key("enabled", "boolean", "false leaves this edges entry out of the circuit (as bmtk)",
         default=True),
 )
@@ -184,6 +219,12 @@ POPNET_SECTION = keys(
         origin=OURS, acts=POPNET),
     Key("default_delay", "number", "delay of connections without one", "ms", origin=OURS, acts=POPNET),
     Key("jump_tol", "number", "solver tolerance on voltage jumps", default=1e-9, origin=OURS, acts=POPNET),
+    Key("max_substep", "number", "longest internal step of the density solver (run.dt is the reporting "
+        "interval); default chosen from the grid, 0.1-0.5", "ms", origin=OURS, acts=POPNET),
+    Key("refine", "boolean", "refine each voltage grid for its jump sizes", default=True, origin=OURS,
+        acts=POPNET),
+    Key("accelerate", "boolean or \"auto\"", "run the density solver's loop compiled with numba",
+        default="auto", origin=OURS, acts=POPNET),
 )
 
 #: Every top-level key; ``inputs`` and ``reports`` entries are described per module.

@@ -1,4 +1,9 @@
-"""Node-set resolution: a node-set spec -> {population: sorted node ids}.
+"""Node sets: the one operator table and the resolution of a node-set spec -> {population: sorted node ids}.
+
+The config side (``bmtk_like/config/node_sets.py``) checks the shape of definitions when a config
+loads, using :data:`OPERATORS` from here; :class:`NodeSetResolver` resolves them against node
+populations (``bmtk_like.sonata.NodePopulation`` or anything with ``node_ids``, ``size``,
+``has_column``, ``column``, ``columns``). Every backend and ``validate`` resolve through it.
 
 Accepted specs (SONATA node sets plus BMTK's habits):
 
@@ -11,25 +16,49 @@ Accepted specs (SONATA node sets plus BMTK's habits):
     * ``node_id`` / ``node_ids``: a list of node ids (of the selected populations);
     * any other key is a node attribute, tested on the h5 group columns and the
       node-types CSV columns alike: a scalar means equality, a list means
-      membership, a dict of ``$gt``/``$gte``/``$lt``/``$lte``/``$ne``/``$regex``
+      membership, a dict of :data:`OPERATORS` (``$gt``/``$gte``/``$lt``/``$lte``/``$ne``/``$regex``)
       compares. A population lacking the attribute contributes no nodes.
 """
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Any, Callable, Mapping
 
 import numpy as np
 
 from bmtk_like.errors import ConfigError
 
-_OPS: dict[str, Callable[[np.ndarray, Any], np.ndarray]] = {
-    "$gt": lambda v, x: v > x, "$gte": lambda v, x: v >= x,
-    "$lt": lambda v, x: v < x, "$lte": lambda v, x: v <= x,
-    "$ne": lambda v, x: v != x,
-    "$regex": lambda v, x: np.array([re.fullmatch(str(x), str(s)) is not None for s in v], dtype=bool),
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, (bool, np.bool_))
+
+
+@dataclass(frozen=True)
+class Operator:
+    """One node-set comparison: ``test(column values, operand) -> mask``; ``operand`` says what it takes."""
+
+    test: Callable[[np.ndarray, Any], np.ndarray]
+    operand: str
+    accepts: Callable[[Any], bool]
+
+
+def _regex(values: np.ndarray, pattern: Any) -> np.ndarray:
+    return np.array([re.fullmatch(str(pattern), str(s)) is not None for s in values], dtype=bool)
+
+
+#: The node-set operators, checked when a config loads and applied when a node set resolves.
+OPERATORS: dict[str, Operator] = {
+    "$gt": Operator(lambda v, x: v > x, "a number", _is_number),
+    "$gte": Operator(lambda v, x: v >= x, "a number", _is_number),
+    "$lt": Operator(lambda v, x: v < x, "a number", _is_number),
+    "$lte": Operator(lambda v, x: v <= x, "a number", _is_number),
+    "$ne": Operator(lambda v, x: _comparable(v, [x]) != x, "a string or a number",
+                    lambda x: isinstance(x, str) or _is_number(x)),
+    "$regex": Operator(_regex, "a string", lambda x: isinstance(x, str)),
 }
-_ID_KEYS = ("node_id", "node_ids")
+#: SONATA (node_id) and BMTK (node_ids) spellings of the id rule in a node set.
+ID_KEYS = ("node_id", "node_ids")
 #: Name of the implicit node set holding every node of every population (BMTK's default).
 ALL = "all"
 
@@ -44,11 +73,11 @@ def _matches(values: np.ndarray, rule: Any, key: str, spec: Any) -> np.ndarray:
     if isinstance(rule, Mapping):
         mask = np.ones(len(values), dtype=bool)
         for op, arg in rule.items():
-            if op not in _OPS:
+            if op not in OPERATORS:
                 raise ConfigError(
                     f"node set {_describe(spec)}: operator '{op}' on attribute '{key}' is not "
-                    f"supported; use one of {', '.join(_OPS)}")
-            mask &= np.asarray(_OPS[op](values, arg), dtype=bool)
+                    f"supported; use one of {', '.join(OPERATORS)}")
+            mask &= np.asarray(OPERATORS[op].test(values, arg), dtype=bool)
         return mask
     if isinstance(rule, (list, tuple, np.ndarray)):
         return np.isin(_comparable(values, rule), list(rule))
@@ -148,8 +177,8 @@ class NodeSetResolver:
                     f"node set {_describe(rules)} in {self.source} names population(s) "
                     f"{', '.join(map(str, unknown))} which the circuit does not have; known "
                     f"populations: {', '.join(sorted(self.populations))}")
-        id_keys = [k for k in _ID_KEYS if k in rules]
-        attr_keys = [k for k in rules if k != "population" and k not in _ID_KEYS]
+        id_keys = [k for k in ID_KEYS if k in rules]
+        attr_keys = [k for k in rules if k != "population" and k not in ID_KEYS]
         if attr_keys:
             missing = [k for k in attr_keys
                        if not any(self.populations[n].has_column(k) for n in names)]
