@@ -23,6 +23,7 @@ from __future__ import annotations
 import functools
 import os
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -194,6 +195,16 @@ def _soma_length(points: np.ndarray, radii: np.ndarray) -> float:
     return float(np.sum(np.linalg.norm(np.diff(points, axis=0), axis=1)))
 
 
+def swc_file(morphologies_dir: str | os.PathLike, name: str) -> Path:
+    """``morphologies_dir/name`` as bmtk resolves it: the name as written if that file exists,
+    else with ``.swc`` appended (SONATA lets node types omit the extension). Existence is not
+    checked further; a name such as ``Rbp4-Cre_KL100_Ai14-180747.06.01.01_495335491_m`` keeps its dots."""
+    path = Path(morphologies_dir) / name
+    if not path.exists() and not name.endswith(".swc"):
+        return path.with_name(path.name + ".swc")
+    return path
+
+
 def resolve_morphology_path(morphology: str, morphologies_dir: str | os.PathLike | None,
                             where: str = "") -> str | None:
     """Absolute path of a node type's ``morphology`` file, or None if it cannot be placed here.
@@ -210,9 +221,7 @@ def resolve_morphology_path(morphology: str, morphologies_dir: str | os.PathLike
         return os.path.abspath(name)
     if morphologies_dir is None:
         return None
-    path = os.path.join(str(morphologies_dir), name)
-    if not os.path.exists(path) and not name.endswith(".swc") and os.path.exists(path + ".swc"):
-        path = path + ".swc"
+    path = str(swc_file(morphologies_dir, name))
     if not os.path.exists(path):
         raise BuilderError(f"{where}morphology '{name}' was not found in morphologies_dir "
                            f"'{morphologies_dir}'; fix the node type's morphology or the directory.")

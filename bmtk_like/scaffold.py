@@ -245,8 +245,9 @@ def create_environment(simulator: str, base_dir: "str | os.PathLike[str]", netwo
         if len(current_clamp) != 3:
             raise ConfigError(f"init --iclamp {current_clamp}: expected AMP,DELAY,DURATION (nA, ms, ms)")
         amp, delay, duration = (float(x) for x in current_clamp)
+        # --iclamp takes nA; say so, since a NEST config's bare amp means pA (as in bmtk)
         inputs["current_clamp"] = {"input_type": "current_clamp", "module": "IClamp", "node_set": "all",
-                                   "amp": amp, "delay": delay, "duration": duration}
+                                   "amp": amp, "amp_units": "nA", "delay": delay, "duration": duration}
     for pop, path in _pairs(spikes_inputs, "--spikes-input"):
         module_name = SPIKE_MODULES.get(path.suffix.lower())
         if module_name is None:

@@ -125,6 +125,11 @@ def check_modules_run(config, path: Path) -> list[Finding]:
     from bmtk_like.config.vocabulary import VOCABULARY
     from bmtk_like.config.vocabulary.lint import level_of
     level = level_of(config.target_simulator)
+    if config.target_simulator is None and config.has_run:
+        return [Finding("warning", f"{path}: target_simulator",
+                        "the config names no target_simulator, so `bmtk-like run` needs "
+                        "--simulator NEST, NEURON or popnet (add \"target_simulator\" to run "
+                        "it as it is)")]
     if level is None:
         return []
     findings = []

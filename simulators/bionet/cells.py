@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from bmtk_like.errors import ModelTranslationError, SimulationError
+from bmtk_like.morphology import swc_file
 from simulators.bionet import biophysics, point_translation
 from simulators.bionet.values import optional_text
 from simulators.bionet.morphology import MorphologyTemplate, instantiate, load_template, template_from_sections
@@ -128,7 +129,7 @@ def resolve_model(node_type: dict, components: dict, dL: float, who: str) -> Cel
         args = params.get("params") if "params" in params else None
         morph = optional_text(node_type.get("morphology"))
         if args is None and morph is not None:       # BMTK's loadHOC: Template(morphology file)
-            args = [str(_component(components, "morphologies_dir", who) / morph)]
+            args = [str(swc_file(_component(components, "morphologies_dir", who), morph))]
         return CellModel("hoc", who, hoc_name=name,
                          hoc_args=tuple(args) if isinstance(args, list) else ((args,) if args is not None else ()),
                          params={"dL": dL, "insert": sorted(_template_inserts(components.get("templates_dir"),
@@ -137,9 +138,7 @@ def resolve_model(node_type: dict, components: dict, dL: float, who: str) -> Cel
     if morph is None:
         raise SimulationError(f"{who}: biophysical model_template {template!r} needs a morphology column "
                               "(an SWC file in components.morphologies_dir), or use single_compartment")
-    swc = _component(components, "morphologies_dir", who) / morph
-    if not swc.exists() and swc.with_suffix(".swc").exists():
-        swc = swc.with_suffix(".swc")
+    swc = swc_file(_component(components, "morphologies_dir", who), morph)
     models_dir = _component(components, "biophysical_neuron_models_dir", who)
     if directive == "nml":
         return CellModel("biophysical", who, template=load_template(swc, "aibs_perisomatic", dL),

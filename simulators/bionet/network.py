@@ -18,9 +18,9 @@ import numpy as np
 
 from bmtk_like.errors import SimulationError
 from bmtk_like.sonata.columns import MODEL_COLUMNS
-from simulators.bionet import coreneuron, mechanisms, parallel
+from simulators.bionet import coreneuron, mechanisms, parallel, replay, short_delays, spontaneous
 from simulators.bionet.cells import Cell, CellModel, build_cell, resolve_model
-from simulators.bionet.synapses import make_synapses, plan_edges
+from simulators.bionet.synapses import SynapsePlan, make_synapses, plan_edges
 from simulators.bionet.weights import network_weight_functions
 
 log = logging.getLogger("bmtk_like.simulation")
@@ -53,6 +53,11 @@ class BioNetwork:
             self.gid_offset[name] = offset
             offset += int(pop.node_ids.max()) + 1 if pop.size else 0
         self.n_gids = offset
+        self.spontaneous_gid = offset               # plays a syn_activity input's timestamps (spontaneous.py)
+        self._spontaneous_times = np.zeros(0)
+        self._relays: list = []                     # short-delay relays of played spikes (short_delays.py)
+        self._replays: list = []                    # replay inputs (replay.py)
+        self._relay_dt = 0.0
         self.cells: dict[int, Cell] = {}
         self.models: dict[tuple[str, str], CellModel] = {}    # (population, model key) -> model
         self._model_list: list[CellModel] = []
@@ -261,9 +266,32 @@ class BioNetwork:
         draw_state: dict[int, np.random.RandomState] = {}
         plan = plan_edges(self, [e for e in self._ordered_edges()
                                  if not self.circuit.is_virtual(e.target_population)], draw_state)
+        spont = spontaneous.from_config(self.cfg, self.circuit) if self.cfg is not None else None
+        if spont is not None:
+            spontaneous.rewire(self, plan, spont)
+            self._spontaneous_times = spont.timestamps
+        next_gid = self.spontaneous_gid + 1         # played sources beyond the cells' gids
+        self._replays = replay.from_config(self.cfg, self) if self.cfg is not None else []
+        for rep in self._replays:
+            rep.base, next_gid = next_gid, next_gid + self.n_gids
+            plan = _concatenate(plan, replay.keep_selected(self, plan_edges(self, rep.edges, draw_state), rep))
+        dt = getattr(getattr(self.cfg, "run", None), "dt", None)
+        if dt:
+            self._relays = short_delays.relay_short_delays(plan, self._played_gid_mask(plan.source_gid),
+                                                           next_gid, float(dt))
+            self._relay_dt = float(dt)
         self.synapse_plan = plan
         self.synapses, self.netcons, self._synapses_by_gid = make_synapses(self, plan)
         self.n_synapses, self.n_netcons = len(self.synapses), len(self.netcons)
+
+    def _played_gid_mask(self, gids: np.ndarray) -> np.ndarray:
+        """Which ``gids`` are played spike sources (virtual nodes; syn_activity and replay sources, whose
+        gids follow the cells'), not cells."""
+        mask = gids >= self.n_gids
+        for pop in self.circuit.virtual_populations():
+            start = self.gid_offset[pop]
+            mask |= (gids >= start) & (gids < start + self.circuit.nodes[pop].size)
+        return mask
 
     def play_virtual_spikes(self, spike_trains) -> int:
         """Play SpikeTrains of virtual populations into the network (one PatternStim); returns n spikes."""
@@ -282,13 +310,32 @@ class BioNetwork:
                                       "play them (shift the trains to t >= 0 ms)")
             times.append(np.asarray(ts, np.float64))
             gids.append(self.gid_offset[pop] + ids)
+        if self._spontaneous_times.size:
+            times.append(self._spontaneous_times)
+            gids.append(np.full(self._spontaneous_times.size, self.spontaneous_gid, np.int64))
+        for rep in self._replays:
+            rep_t, rep_g = replay.replay_spikes(self, rep)
+            times.append(rep_t)
+            gids.append(rep_g)
         if not times:
             return 0
         t = np.concatenate(times)
-        g = np.concatenate(gids).astype(np.float64)
+        g = np.concatenate(gids)
+        if self._relays:
+            extra_t, extra_g = short_delays.relayed_spikes(self._relays, t, g, self._relay_dt)
+            t, g = np.concatenate([t, extra_t]), np.concatenate([g, extra_g])
+        g = g.astype(np.float64)
         order = np.lexsort((g, t))
         tvec, gvec = h.Vector(t[order]), h.Vector(g[order])
         stim = h.PatternStim()
         stim.play(tvec, gvec)
         self._keep.extend([stim, tvec, gvec])
         return int(t.size)
+
+
+def _concatenate(first: SynapsePlan, second: SynapsePlan) -> SynapsePlan:
+    """One plan with the rows of both (``second``'s model indices moved after ``first``'s models)."""
+    fields = ("target_gid", "source_gid", "sec_id", "sec_x", "weight", "delay")
+    merged = {f: np.concatenate([getattr(first, f), getattr(second, f)]) for f in fields}
+    merged["model"] = np.concatenate([first.model, second.model + len(first.models)])
+    return SynapsePlan(models=list(first.models) + list(second.models), **merged)

@@ -12,7 +12,7 @@ import time
 from typing import Any
 
 from bmtk_like.errors import SimulationError
-from simulators.bionet import coreneuron, parallel, stimuli
+from simulators.bionet import coreneuron, parallel, replay, spontaneous, stimuli
 from simulators.bionet.network import BioNetwork
 from simulators.bionet.extracellular import ExtracellularReport
 from simulators.bionet.recording import MembraneReport, SpikeRecorder, SynapseReport
@@ -75,7 +75,9 @@ class BioSimulator:
         from bmtk_like.reports import SpikeTrains
         from simulators.core import collect_inputs
         circuit = self.net.circuit
-        inputs = collect_inputs(circuit, self.cfg, supported={"seclamp"}, backend="NEURON (bionet)")
+        # syn_activity and replay were applied when the network connected its synapses
+        inputs = collect_inputs(circuit, self.cfg, supported={"seclamp", spontaneous.MODULE, replay.MODULE},
+                                backend="NEURON (bionet)", simulator="NEURON")
         trains = SpikeTrains()
         for spike_input in inputs.spikes:
             trains = trains.merge(spike_input.spikes)

@@ -12,13 +12,13 @@ Each entry of the config's ``inputs`` section becomes one record:
   the window in ms as ``start``/``stop`` or ``delay``/``duration`` (default: the
   whole run, 0..``run.tstop``), ``seed`` (default ``run.seed``, else 0), ``node_set``.
   No spike file is written; :meth:`PoissonInput.spike_trains` draws the trains.
-- :class:`CurrentClamp` — ``"module": "IClamp"``: ``amp`` in nA, ``delay`` and
-  ``duration`` in ms, each a number or a list (one entry per step); or
+- :class:`CurrentClamp` — ``"module": "IClamp"``: ``amp`` (in the unit
+  ``simulators.core.clamp_units`` decides: nA for NEURON configs, pA for NEST configs as in bmtk,
+  or the input's ``amp_units``; stored in nA), ``delay`` and ``duration`` in ms, each a number or a list (one entry per step); or
   ``"input_type": "csv"`` with ``file``: a table of ``timestamps`` (ms) and
   ``amps`` (nA) giving a piecewise-constant current (an optional ``node_id``/``gid``
   column gives one waveform per listed node; nodes of the node set not listed get none).
-  ``amp_units`` ``"pA"`` declares the amplitudes
-  in pA instead (BMTK's PointNet passed them to NEST unconverted); they are stored in nA.
+  Without ``node_set`` an IClamp drives ``all`` (as in bmtk).
   ``input_type`` ``nwb`` is not supported and raises an error saying so.
 
 Entries with ``"enabled": false`` are skipped.
@@ -35,13 +35,11 @@ import pandas as pd
 
 from bmtk_like.errors import ConfigError, SimulationError
 from bmtk_like.input_checks import check_input_type, warn_spike_node_ids
+from simulators.core.clamp_units import PA_PER_NA, amps_in_na
 
 SPIKE_FILE_MODULES = {"sonata", "h5", "hdf5", "csv", "spikes"}
 POISSON_MODULES = {"poisson", "poisson_spikes"}
 CLAMP_MODULES = {"iclamp"}
-PA_PER_NA = 1000.0
-#: IClamp amplitudes at or above this many nA are probably pA written for BMTK's pointnet.
-SUSPICIOUS_NA = 20.0
 _log = logging.getLogger("bmtk_like.inputs")
 
 
@@ -160,10 +158,12 @@ class Inputs:
     other: list[Any] = field(default_factory=list)
 
 
-def _resolve_node_set(circuit: Any, spec: Any) -> dict[str, np.ndarray]:
+def _resolve_node_set(circuit: Any, spec: Any, default: Any = None) -> dict[str, np.ndarray]:
     node_set = getattr(spec, "node_set", None)
     if node_set is None:
         node_set = _param(spec, "node_set")
+    if node_set is None:
+        node_set = default
     if node_set is None:
         raise ConfigError(f"{_where(spec)} has no 'node_set'; name the nodes it drives "
                           "(a node-set name, a population name or a dict of rules)")
@@ -247,26 +247,26 @@ def _as_steps(spec: Any, key: str) -> np.ndarray:
         raise ConfigError(f"{_where(spec)} (IClamp): '{key}' must be numbers, got {value!r}") from None
 
 
-def _amp_scale(spec: Any) -> float:
-    units = str(_param(spec, "amp_units", "nA"))
-    if units not in ("nA", "pA"):
-        raise ConfigError(f"{_where(spec)}: amp_units '{units}' is not 'nA' or 'pA'")
-    return 1.0 if units == "nA" else 1.0 / PA_PER_NA
+def _amp_scale(cfg: Any, spec: Any, amps: np.ndarray, simulator: Optional[str]) -> float:
+    amps_max = float(np.abs(amps).max()) if amps.size else 0.0
+    return amps_in_na(cfg, _param(spec, "amp_units"), amps_max, _where(spec), simulator)
 
 
-def current_clamp(circuit: Any, cfg: Any, spec: Any) -> CurrentClamp:
-    """Resolve an IClamp input (scalar, list or CSV form) into a CurrentClamp in nA/ms."""
-    node_set = _resolve_node_set(circuit, spec)
+def current_clamp(circuit: Any, cfg: Any, spec: Any, simulator: Optional[str] = None) -> CurrentClamp:
+    """Resolve an IClamp input (scalar, list or CSV form) into a CurrentClamp in nA/ms.
+
+    ``simulator``: the backend running ``cfg`` (only for the log when it is not the config's
+    target_simulator; the unit of ``amp`` follows the config, see ``clamp_units``)."""
+    node_set = _resolve_node_set(circuit, spec, default="all")
     input_type = str(getattr(spec, "input_type", "") or "").lower()
     name = getattr(spec, "name", "?")
-    scale = _amp_scale(spec)
     if input_type == "nwb":
         raise SimulationError(f"{_where(spec)}: IClamp from an NWB sweep (input_type 'nwb') is not "
                               "supported; export the sweep as a CSV of 'timestamps amps' and use "
                               "input_type 'csv' with 'file'")
     if input_type == "csv" or (_param(spec, "file") is not None and _param(spec, "amp") is None):
         path = resolve_input_path(cfg, _param(spec, "file", _param(spec, "input_file")), spec, "file")
-        return _clamp_from_csv(name, node_set, path, spec, scale)
+        return _clamp_from_csv(name, node_set, path, spec, cfg, simulator)
     amps, delays, durations = (_as_steps(spec, k) for k in ("amp", "delay", "duration"))
     n = max(amps.size, delays.size, durations.size)
     for key, arr in (("amp", amps), ("delay", delays), ("duration", durations)):
@@ -275,15 +275,13 @@ def current_clamp(circuit: Any, cfg: Any, spec: Any) -> CurrentClamp:
                               f"key has {n}; give every list one entry per step")
     if np.any(durations < 0) or np.any(delays < 0):
         raise ConfigError(f"{_where(spec)} (IClamp): delay and duration must be >= 0 ms")
-    if _param(spec, "amp_units") is None and np.abs(amps).max() >= SUSPICIOUS_NA:
-        _log.warning("%s (IClamp): amp %g is read as nA on every backend; BMTK's pointnet passed "
-                     "amp to NEST as pA. If you meant pA, add \"amp_units\": \"pA\".",
-                     _where(spec), float(np.abs(amps).max()))
+    scale = _amp_scale(cfg, spec, amps, simulator)
     return CurrentClamp(name, node_set, np.broadcast_to(amps * scale, n).copy(),
                         np.broadcast_to(delays, n).copy(), np.broadcast_to(durations, n).copy())
 
 
-def _clamp_from_csv(name: str, node_set: dict, path: Path, spec: Any, scale: float) -> CurrentClamp:
+def _clamp_from_csv(name: str, node_set: dict, path: Path, spec: Any, cfg: Any,
+                    simulator: Optional[str]) -> CurrentClamp:
     try:
         table = pd.read_csv(path, sep=None, engine="python")
     except (pd.errors.ParserError, ValueError, UnicodeDecodeError) as exc:
@@ -296,9 +294,10 @@ def _clamp_from_csv(name: str, node_set: dict, path: Path, spec: Any, scale: flo
         raise ConfigError(f"{_where(spec)}: IClamp file {path} has columns {list(table.columns)}; "
                           "it needs 'timestamps' (ms) and 'amps' (nA)")
     times = pd.to_numeric(table[tcol], errors="coerce").to_numpy(float)
-    amps = pd.to_numeric(table[acol], errors="coerce").to_numpy(float) * scale
+    amps = pd.to_numeric(table[acol], errors="coerce").to_numpy(float)
     if np.isnan(times).any() or np.isnan(amps).any():
         raise ConfigError(f"{_where(spec)}: IClamp file {path} has non-numeric timestamps/amps")
+    amps = amps * _amp_scale(cfg, spec, amps, simulator)
     clamp = CurrentClamp(name, node_set, amps, times, None)
     ncol = next((cols[c] for c in ("node_id", "node_ids", "gid", "gids") if c in cols), None)
     if ncol is not None:
@@ -313,12 +312,14 @@ def _clamp_from_csv(name: str, node_set: dict, path: Path, spec: Any, scale: flo
 
 
 def collect_inputs(circuit: Any, cfg: Any, supported: Iterable[str] | None = None,
-                   backend: str = "this simulator") -> Inputs:
+                   backend: str = "this simulator", simulator: Optional[str] = None) -> Inputs:
     """Resolve every enabled input of ``cfg`` into :class:`Inputs`.
 
     ``supported``: lower-case module names the backend accepts beyond spike files,
     Poisson and IClamp (e.g. ``{"pop_rates"}``); such specs go to ``Inputs.other``.
     Any other module raises SimulationError naming the input and the modules accepted.
+    ``simulator``: the registry name of the running backend (``NEST``, ``NEURON``, ``popnet``),
+    so the log can say how IClamp amplitudes written for another level were read.
     """
     extra = {m.lower() for m in (supported or ())}
     result = Inputs()
@@ -331,7 +332,7 @@ def collect_inputs(circuit: Any, cfg: Any, supported: Iterable[str] | None = Non
         if module in POISSON_MODULES:
             result.poisson.append(poisson_input(circuit, cfg, spec))
         elif module in CLAMP_MODULES or input_type == "current_clamp":
-            result.current_clamps.append(current_clamp(circuit, cfg, spec))
+            result.current_clamps.append(current_clamp(circuit, cfg, spec, simulator))
         elif module in extra:
             result.other.append(spec)
         elif module in SPIKE_FILE_MODULES:

@@ -84,7 +84,7 @@ class PointSimulator:
         log.info("NEST run: tstop=%g ms, dt=%g ms, threads=%d, seed=%s", self.tstop, dt,
                  self.settings["nthreads"], self.settings["seed"])
         start = time.perf_counter()
-        inputs = collect_inputs(circuit, cfg, backend="NEST (pointnet)")
+        inputs = collect_inputs(circuit, cfg, backend="NEST (pointnet)", simulator="NEST")
         t_inputs = time.perf_counter() - start
 
         start = time.perf_counter()

@@ -77,7 +77,7 @@ def external_rates(circuit: Any, cfg: Any, groups: list[Group], tstop_ms: float)
     def add(i: int, term) -> None:
         out.setdefault(i, []).append(term)
 
-    inputs = collect_inputs(circuit, cfg, supported={"pop_rates"}, backend="popnet")
+    inputs = collect_inputs(circuit, cfg, supported={"pop_rates"}, backend="popnet", simulator="popnet")
     if inputs.current_clamps:
         raise ConfigError(f"input '{inputs.current_clamps[0].name}': current clamps cannot drive a population-density model "
                           "(popnet has no injected-current term); remove the input for popnet runs, or drive "

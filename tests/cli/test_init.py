@@ -56,7 +56,7 @@ def test_bionet_starter_uses_builtin_hh_and_options(tmp_path, capsys):
     data = json.loads((sim / "config.bionet.json").read_text())
     assert data["target_simulator"] == "NEURON" and data["run"]["dt"] == 0.025
     assert data["inputs"]["current_clamp"] == {"input_type": "current_clamp", "module": "IClamp", "node_set": "all",
-                                               "amp": 0.1, "delay": 20.0, "duration": 100.0}
+                                               "amp": 0.1, "amp_units": "nA", "delay": 20.0, "duration": 100.0}
     assert data["reports"]["v_report"]["cells"] == {"population": "cells", "node_id": [0, 1]}
     assert not list((sim / "components").rglob("*.mod"))
     assert main(["init", "bionet", str(sim), "--compile-mechanisms", "--overwrite"]) == 0

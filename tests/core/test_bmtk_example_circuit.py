@@ -34,8 +34,9 @@ def test_example_inputs(example):
     clamp = collect_inputs(Circuit.from_config(cfg), cfg).current_clamps[0]
     times, amps = clamp.waveform()
     assert times.tolist() == [800.0, 1300.0, 1800.0, 2300.0, 2800.0, 3300.0]
-    assert np.allclose(amps, [0.15, 0.0, 0.175, 0.0, 0.2, 0.0]) and clamp.node_set["cortex"].size == 120
+    # a NEST config: amps are pA as bmtk's pointnet reads them, stored in nA
+    assert np.allclose(amps, np.array([0.15, 0.0, 0.175, 0.0, 0.2, 0.0]) / 1000) and clamp.node_set["cortex"].size == 120
     cfg = SimulationConfig.from_json(example / "config.simulation_iclamp.aslist.json")
     times, amps = collect_inputs(Circuit.from_config(cfg), cfg).current_clamps[0].waveform()
     assert times.tolist() == [500.0, 1000.0, 1500.0, 2000.0, 2500.0, 3000.0]
-    assert np.allclose(amps, [0.15, 0.0, 0.175, 0.0, 0.2, 0.0])
+    assert np.allclose(amps, np.array([0.15, 0.0, 0.175, 0.0, 0.2, 0.0]) / 1000)

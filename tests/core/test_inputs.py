@@ -10,7 +10,7 @@ from core_fixtures import input_spec, make_cfg
 
 
 def _collect(tiny, **inputs):
-    cfg = make_cfg(tiny, inputs=inputs)
+    cfg = make_cfg(tiny, inputs=inputs, target_simulator="NEURON")    # IClamp amps in nA (clamp_units)
     return collect_inputs(Circuit.from_config(cfg), cfg)
 
 

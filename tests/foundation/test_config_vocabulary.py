@@ -296,3 +296,9 @@ def test_cli_validate_strict_exits_1_on_a_typo(point_copy, capsys):
     assert "WARNING" in out and "'output.spikes_sort_ordr' (did you mean 'spikes_sort_order'?)" in out
     assert main(["validate", "--strict", str(path)]) == 1
     assert "ERROR" in capsys.readouterr().out
+
+
+def test_validate_warns_when_run_would_need_simulator(point_copy):
+    path = _edit(point_copy / "config.simulation.json", lambda d: d.pop("target_simulator"))
+    (finding,) = [f for f in validate([path]) if "target_simulator" in f.where]
+    assert finding.severity == "warning" and "--simulator NEST, NEURON or popnet" in finding.message

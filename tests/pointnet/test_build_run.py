@@ -329,7 +329,7 @@ def test_current_clamp_flows_from_its_delay_like_neurons_iclamp(tmp_path):
     small_circuit(tmp_path, n_cells=1)
     cfg = small_config(tmp_path, run={"tstop": 20.0}, inputs={
         "c": {"input_type": "current_clamp", "module": "IClamp", "node_set": "net", "amp": 0.2, "delay": 10.0,
-              "duration": 5.0}}, reports={"v": {"module": "multimeter_report", "variable_name": "V_m", "cells": "net"}})
+              "duration": 5.0, "amp_units": "nA"}}, reports={"v": {"module": "multimeter_report", "variable_name": "V_m", "cells": "net"}})
     rep = CompartmentReport.load(_run(cfg).files["v"])["net"]
     v = dict(zip(np.round(rep.times, 6), rep.data()[:, 0]))
     assert v[10.0] == pytest.approx(-70.0) and v[10.1] > -69.99
@@ -341,8 +341,9 @@ def test_current_clamps_in_na_shared_and_per_node(tmp_path):
     small_circuit(tmp_path, n_cells=3)
     (tmp_path / "clamp.csv").write_text("node_id timestamps amps\n0 10.0 0.25\n1 10.0 0.125\n1 150.0 0.0\n")
     cfg = small_config(tmp_path, run={"tstop": 300.0}, inputs={
-        "per_node": {"input_type": "csv", "module": "IClamp", "node_set": "net", "file": "clamp.csv"},
-        "steps": {"input_type": "current_clamp", "module": "IClamp", "node_set": "net",
+        "per_node": {"input_type": "csv", "module": "IClamp", "node_set": "net", "file": "clamp.csv",
+                     "amp_units": "nA"},
+        "steps": {"input_type": "current_clamp", "module": "IClamp", "node_set": "net", "amp_units": "nA",
                   "amp": [0.05, 0.1], "delay": [10.0, 160.0], "duration": [100.0, 100.0]}},
         reports={"v": {"module": "multimeter_report", "variable_name": "V_m", "cells": "net"}})
     v = CompartmentReport.load(_run(cfg).files["v"])["net"]

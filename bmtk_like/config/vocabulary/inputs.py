@@ -234,7 +234,7 @@ MODULES = {m.name: m for m in (
            "matching precell_filter fire at timestamps (NEURON)", SYN_ACTIVITY_KEYS,
            ("syn_activity",), runs_on=(NEURON,), node_set_default="all"),
     Module("replay", "input", "replays recorded spikes through a set of edges (NEURON)",
-           REPLAY_KEYS, ("replay_spikes", "spikes"), runs_on=_NO_BACKEND, node_set_default="all"),
+           REPLAY_KEYS, ("replay_spikes", "spikes"), runs_on=(NEURON,), node_set_default="all"),
     Module("xstim", "input", "extracellular stimulation from electrodes (NEURON)", XSTIM_KEYS,
            ("extracellular_stimulation", "xstim"), runs_on=_NO_BACKEND,
            node_set_default="all"),
