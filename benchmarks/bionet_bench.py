@@ -7,7 +7,8 @@ and NEURON's solver against CoreNEURON (``run.coreneuron``) on one core and on t
 
 CoreNEURON part: the same circuit with the three Allen models whose channels CoreNEURON (neuron 9.0.2)
 compiles (the two Pvalb fits use NaV.mod, which its NMODL cannot translate), mechanisms from the
-fixtures' bio_components/mechanisms (compiled for both engines first: compiling is not timed).
+fixtures' bio_components/mechanisms (compiled for both engines first: compiling is not timed), synaptic
+weights doubled (about 11 Hz per cell) so that "same spikes" compares over a thousand of them.
 
 The circuit: N Allen perisomatic cells (the five bio_components models in turn), a virtual population
 of 500 Poisson (10 Hz) sources; each cell gets 20 virtual sources × 4 synapses and 10 recurrent
@@ -44,8 +45,11 @@ CORENEURON_MODELS = MODELS[:3]
 
 
 def build_circuit(folder: Path, n_cells: int, tstop: float, mechanisms: Path | None, seed: int = 0,
-                  models: list = MODELS) -> Path:
-    """Write the benchmark circuit and its config (soma voltage report of every cell); return the config."""
+                  models: list = MODELS, weight_scale: float = 1.0) -> Path:
+    """Write the benchmark circuit and its config (soma voltage report of every cell); return the config.
+
+    ``weight_scale`` multiplies both synaptic weights (the CoreNEURON comparison drives the cells harder,
+    so that equal spikes compare many spikes)."""
     from bmtk_like.reports import poisson_spike_trains
     from bmtk_like.sonata import write_edges, write_nodes, write_types_csv
     rng = np.random.default_rng(seed)
@@ -69,7 +73,8 @@ def build_circuit(folder: Path, n_cells: int, tstop: float, mechanisms: Path | N
         write_edges(folder / f"{name}_v1_edges.h5", f"{name}_to_v1", src_pop, "v1", src, trg,
                     np.full(trg.size, 100), {"nsyns": np.full(trg.size, nsyns, dtype=np.uint32)},
                     n_source_nodes=n_src, n_target_nodes=n_cells)
-        write_types_csv(folder / f"{name}_v1_edge_types.csv", [dict(edge_type_id=100, syn_weight=weight, **edge_type)],
+        write_types_csv(folder / f"{name}_v1_edge_types.csv",
+                        [dict(edge_type_id=100, syn_weight=weight * weight_scale, **edge_type)],
                         "edge_type_id")
     poisson_spike_trains(np.arange(N_VIRTUAL), 10.0, 0.0, tstop, "lgn", seed=seed).to_sonata(folder / "lgn_spikes.h5")
     components = {"morphologies_dir": str(COMPONENTS / "morphologies"),
@@ -214,7 +219,7 @@ def coreneuron_comparison(tmp: Path, sizes: list[int], tstop: float, ranks: int)
         if r > 1 and shutil.which("mpirun") is None:
             print(f"# {n} cells on {r} ranks: skipped, mpirun not found")
             continue
-        config = build_circuit(tmp / f"core{n}", n, tstop, mechanisms, models=CORENEURON_MODELS)
+        config = build_circuit(tmp / f"core{n}", n, tstop, mechanisms, models=CORENEURON_MODELS, weight_scale=2.0)
         runs = {}
         for mode in ("run", "run_core"):
             variant = _variant(config, f"{mode}_{r}")

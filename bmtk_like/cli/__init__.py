@@ -63,6 +63,23 @@ def report_error(exc: BaseException | str) -> int:
     return 2
 
 
+def _show_config_warnings() -> None:
+    """Config warnings (typos, unit slips) print as ``warning: ...`` lines, like errors."""
+    import warnings
+    from bmtk_like.errors import ConfigWarning
+    default = warnings.showwarning
+    if getattr(default, "config_warnings_as_lines", False):
+        return
+
+    def show(message, category, filename, lineno, file=None, line=None):
+        if issubclass(category, ConfigWarning):
+            print(f"warning: {message}", file=file or sys.stderr)
+        else:
+            default(message, category, filename, lineno, file, line)
+    show.config_warnings_as_lines = True
+    warnings.showwarning = show
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``bmtk-like`` console script; returns the exit code.
 
@@ -73,6 +90,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     parser.add_argument("--debug", action="store_true", help="show the Python traceback of an error")
     args = parser.parse_args([a for a in argv if a != "--debug"])
+    _show_config_warnings()
     try:
         return int(args.func(args) or 0)
     except BmtkLikeError as exc:

@@ -35,6 +35,11 @@ class RunSettings:
     extra: dict = field(default_factory=dict)
     duration: Optional[float] = None  # ms, bmtk pointnet's alternative to tstop (as written)
 
+    def tstop_for(self, level: str) -> float:
+        """The end time (ms) bmtk gives this run on ``level`` (NEST, NEURON or popnet): bmtk's
+        pointnet runs for ``duration`` when the config has one, the others until ``tstop``."""
+        return self.duration if level == "NEST" and self.duration is not None else self.tstop
+
 
 def parse_run(run: Any, source: str) -> RunSettings:
     """Validate the ``run`` section; ``tstop`` and ``dt`` are required numbers > 0.

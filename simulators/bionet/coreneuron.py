@@ -5,8 +5,8 @@ Turned on by ``"run": {"coreneuron": true}`` or ``bmtk-like run CONFIG --coreneu
 * Mechanisms. ``nrnivmodl -coreneuron`` compiles, side by side, NEURON's ``libnrnmech.so`` and
   CoreNEURON's ``libcorenrnmech.so`` from the same .mod files; both sides must know the same
   mechanisms, so the NEURON process loads that build too (a process that already loaded them for
-  NEURON's own solver must not: that is an error asking for a fresh process). Only the .mod files defining a mechanism
-  the circuit uses are compiled (cached like NEURON-only builds, ``mechanisms.compile_mechanisms``):
+  NEURON's own solver cannot: an error asks for a fresh process). Only the .mod files defining a
+  mechanism the circuit uses are compiled (cached like NEURON-only builds, ``compile_mechanisms``):
   CoreNEURON's translator (NMODL) rejects constructs NEURON's accepts (VERBATIM calls to hoc such as
   old ``vecevent.mod``; in 9.0.2, a KINETIC scheme next to a LINEAR block, as in Allen's ``NaV.mod``),
   and a folder should not fail for a file the circuit never inserts. A used file that fails is a

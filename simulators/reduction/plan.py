@@ -19,7 +19,7 @@ from simulators.core.levels import node_model_types, split_template
 from simulators.reduction.measure import CellTask, SynapseProbe
 
 log = logging.getLogger("bmtk_like.reduction")
-PROTOCOL_VERSION = "1"
+PROTOCOL_VERSION = "4"
 """Bump when measure.py changes what it measures: cached measurements are then redone."""
 MAX_SITES_FROM_FILE = 200
 
@@ -114,6 +114,11 @@ def make_plan(cfg, circuit, seed: int = 0) -> ReductionPlan:
     cond = cfg.conditions
     for pop_name, nodes in circuit.nodes.items():
         mtypes = node_model_types(nodes)
+        per_node = sorted(c for c in getattr(nodes, "group_columns", {})
+                          if c in ("morphology", "dynamics_params", "model_template") or c.startswith("dynamics_params."))
+        if per_node and np.any(mtypes == "biophysical"):
+            log.warning("population %s sets %s per node; the reduction fits one point model per node type from "
+                        "the node-types CSV values, so these per-node differences are not reduced", pop_name, per_node)
         for ntid, rows in nodes.type_batches():
             if not rows.size:
                 continue
@@ -149,7 +154,7 @@ def make_plan(cfg, circuit, seed: int = 0) -> ReductionPlan:
                 sites = [[int(s), float(x)] for s, x in zip(np.asarray(edges.column(sec_col))[pick],
                                                               np.asarray(edges.column(pos_col))[pick])]
             key = f"{edges.name}/{int(etid)}"
-            task.probes.append(SynapseProbe(key, etrow, rep, sites))
+            task.probes.append(SynapseProbe(key, etrow, rep, sites, int(sel.size)))
             keys[sel] = key
         plan.probe_of_edges[edges.name] = keys
     for pair, task in plan.tasks.items():

@@ -5,6 +5,7 @@ and NEURON cannot load a second library with the same mechanism names for the ot
 """
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -104,6 +105,16 @@ def test_artificial_cells_are_refused_by_name(tmp_path):
     assert "artificial cells" in proc.stderr and "node type 102 of population 'net'" in proc.stderr
 
 
+def test_a_process_that_loaded_them_for_neuron_asks_for_a_fresh_one(allen_mechanisms):
+    """NEURON cannot load a second build of loaded mechanisms: refused before compiling anything."""
+    from types import SimpleNamespace
+    from simulators.bionet import coreneuron
+    network = SimpleNamespace(models={"t": SimpleNamespace(kind="biophysical", mechanisms={"NaTs", "pas"})},
+                              circuit=SimpleNamespace(edges={}))
+    with pytest.raises(SimulationError, match=r"\['NaTs'\].*already loaded them for NEURON's own solver.*fresh process"):
+        coreneuron.load_mechanisms(network, allen_mechanisms)
+
+
 @pytest.mark.slow
 def test_same_spikes_and_reports_as_neuron(tmp_path):
     """Allen cells, Exp2Syn synapses, virtual inputs, a clamp: spikes identical, reports equal to float32."""
@@ -111,7 +122,10 @@ def test_same_spikes_and_reports_as_neuron(tmp_path):
     neuron_run = _cli(config)
     assert neuron_run.returncode == 0, neuron_run.stderr[-3000:]
     shutil.move(config.parent / "output", tmp_path / "neuron")
-    core_run = _cli(config, "--coreneuron")
+    data = json.loads(config.read_text())
+    data["run"]["coreneuron"] = True                     # the config key, not the flag, this time
+    config.write_text(json.dumps(data))
+    core_run = _cli(config)
     assert core_run.returncode == 0, core_run.stderr[-3000:]
     core = config.parent / "output"
     assert "simulating on CoreNEURON" in (core / "log.txt").read_text()
@@ -169,3 +183,26 @@ def test_two_ranks_give_the_serial_neuron_spikes(tmp_path, pip_mpi):
     assert ref_ids.size >= 20 and np.unique(ref_ids).size == 6
     np.testing.assert_array_equal(ids, ref_ids)
     np.testing.assert_array_equal(times, ref_times)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("variant", ["iclamp", "syns"])
+def test_bio_1cell_fixture_gives_neurons_spikes_and_trace(tmp_path, variant):
+    """BMTK's bio_1cell example (a NeuroML Scnn1a cell; current clamps, or virtual synapses)."""
+    from tests.bionet.conftest import FIXTURES
+    shutil.copytree(FIXTURES / "bio_1cell", tmp_path / "bio_1cell")
+    (tmp_path / "bio_components").symlink_to(FIXTURES / "bio_components")
+    config = tmp_path / "bio_1cell" / f"config.simulation_{variant}.json"
+    runs = {}
+    for name, flags in (("neuron", ()), ("core", ("--coreneuron",))):
+        proc = _cli(config, "--quiet", "--output-dir", str(tmp_path / name), *flags)
+        assert proc.returncode == 0, proc.stderr[-3000:]
+        runs[name] = tmp_path / name
+    assert "simulating on CoreNEURON" in (runs["core"] / "log.txt").read_text()
+    spikes = {name: SpikeTrains.from_sonata(folder / "spikes.h5").get("biocell") for name, folder in runs.items()}
+    assert spikes["neuron"][0].size >= 20
+    np.testing.assert_array_equal(spikes["core"][1], spikes["neuron"][1])
+    traces = {name: _datasets(folder / "membrane_potential.h5") for name, folder in runs.items()}
+    data_key = next(k for k in traces["neuron"] if k.endswith("/data"))
+    assert np.ptp(traces["neuron"][data_key]) > 50.0                     # spikes in the trace
+    np.testing.assert_array_equal(traces["core"][data_key], traces["neuron"][data_key])

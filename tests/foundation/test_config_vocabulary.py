@@ -6,6 +6,7 @@ import json
 import os
 import re
 import shutil
+import sys
 import warnings
 from pathlib import Path
 
@@ -243,6 +244,10 @@ def test_duration_stands_in_for_tstop(point_copy):
     cfg, error, caught = _load(path)
     assert error is None and caught == []
     assert (cfg.run.tstop, cfg.run.duration) == (3000.0, 3000.0)
+    path = _edit(path, lambda d: d["run"].update(tstop=1000.0))
+    cfg, _, caught = _load(path)
+    assert [n.key for n in cfg.notices] == ["run.duration"]          # the two disagree
+    assert (cfg.run.tstop_for("NEST"), cfg.run.tstop_for("NEURON")) == (3000.0, 1000.0)
 
 
 def test_inputs_without_node_set_take_bmtks_default(point_copy):
@@ -296,3 +301,34 @@ def test_cli_validate_strict_exits_1_on_a_typo(point_copy, capsys):
     assert "WARNING" in out and "'output.spikes_sort_ordr' (did you mean 'spikes_sort_order'?)" in out
     assert main(["validate", "--strict", str(path)]) == 1
     assert "ERROR" in capsys.readouterr().out
+
+
+def test_validate_warns_when_run_would_need_simulator(point_copy):
+    path = _edit(point_copy / "config.simulation.json", lambda d: d.pop("target_simulator"))
+    (finding,) = [f for f in validate([path]) if "target_simulator" in f.where]
+    assert finding.severity == "warning" and "--simulator NEST, NEURON or popnet" in finding.message
+
+
+def _corpus_lists():
+    """The compat suite's classification of the corpus (its slow test runs the runnable ones)."""
+    sys.path.insert(0, str(REPO / "tests" / "compat"))
+    try:
+        import bmtk_corpus
+    finally:
+        sys.path.pop(0)
+    runnable = [f"{f}/{c}" for f, c, _ in bmtk_corpus.BMTK_RUNNABLE]
+    runnable += [f"{f}/{c}" for f, c in bmtk_corpus.DIPDE_CONFIGS]
+    return runnable, bmtk_corpus.NOT_RUNNABLE
+
+
+@needs_fixtures
+def test_validate_agrees_with_the_runs_of_the_corpus():
+    """Every config tests/compat runs (and compares with bmtk) validates without an error; every
+    config it lists as unrunnable for a missing file, or whose module no backend runs, has one."""
+    runnable, not_runnable = _corpus_lists()
+    for relpath in runnable:
+        errors = [str(f) for f in validate([FIXTURES / relpath]) if f.severity == "error"]
+        assert errors == [], relpath
+    for relpath, why in not_runnable.items():
+        if "never published" in why or "does not exist" in why or relpath in RUN_REFUSES:
+            assert any(f.severity == "error" for f in validate([FIXTURES / relpath])), relpath

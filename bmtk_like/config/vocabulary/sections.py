@@ -109,6 +109,11 @@ OUTPUT = keys(
         "which libsonata can read)", default="gzip", acts=IGNORED),
     Key("cache_to_disk", "boolean", "bmtk: buffer spikes in temporary files", default=True,
         acts=IGNORED),
+    Key("rates_csv", "path", "bmtk FilterNet: firing rates as CSV", acts=IGNORED),
+    Key("rates_h5", "path", "bmtk FilterNet: firing rates as HDF5", acts=IGNORED),
+    Key("spikes_csv", "path", "bmtk FilterNet's name for spikes_file_csv", acts=IGNORED),
+    Key("spikes_nwb", "path", "bmtk FilterNet's name for spikes_file_nwb", acts=IGNORED),
+    Key("rates_file_csv", "path", "bmtk popnet (SSN): firing rates as CSV", acts=IGNORED),
 )
 
 COMPONENTS = keys(
