@@ -182,6 +182,9 @@ def _build_translated(model: CellModel, cell: Cell, overrides: dict | None) -> C
     """An artificial cell with its node type's translated values (per-node ``overrides`` in source units)."""
     from neuron import h
     spec = model.translated
+    if model.translation.mechanisms_dir is not None and not hasattr(h, spec.neuron_model):
+        from simulators.bionet.mechanisms import load_mechanisms
+        load_mechanisms(model.translation.mechanisms_dir)
     if overrides:
         spec = point_translation.translate(model.translation, {**model.params, **overrides},
                                            f"{model.description}, node {cell.node_id}", model.params_file)

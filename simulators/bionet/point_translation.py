@@ -35,13 +35,19 @@ Remaining differences to NEST (tests/crosslevel/test_three_levels.py pins the ag
 With inputs on the grid and never simultaneous, the spike times are identical, including inputs during
 the refractory period and at its very end (both ignore them).
 
-``iaf_psc_exp`` and ``iaf_psc_alpha`` are refused (:data:`REFUSED`): NEURON's IntFire2 and IntFire4 have
-no refractory period, IntFire2 needs one synaptic time constant longer than tau_m and IntFire4 the
-ordering taue < taui1 < taui2 < taum with peak-normalised weights, so no exact translation exists.
+``nest:iaf_psc_exp`` -> ``BmtkLikeIafPscExp`` and ``nest:iaf_psc_alpha`` -> ``BmtkLikeIafPscAlpha``: NEURON's
+IntFire2/4 have no refractory period and constrain their time constants, so these run as bmtk_like's own
+artificial cells (``mod/point_models/``, written from the equations, compiled on first use like any
+mechanism folder): the same parameters (NEST names and units), NEST's exact propagators stepped on
+NEURON's fixed ``dt`` in NEST's order (V from the previous currents, then decay, then the step's inputs,
+then the threshold), weights in pA as on NEST (sign picks the excitatory or inhibitory current). Spike
+times are the same steps as NEST's when the inputs are on the grid; off-grid input times take effect at
+the end of the next step, as NEST rounds them up.
 """
 from __future__ import annotations
 
 import math
+from pathlib import Path
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Callable, Mapping
@@ -71,6 +77,7 @@ class PointTranslation:
     weight_per_unit: Callable[[Params], float]    # NetCon weight per unit of the edge's weight
     conditions: tuple[Condition, ...] = field(default_factory=tuple)
     ignored: frozenset[str] = frozenset()         # source parameters with no effect here (accepted, unused)
+    mechanisms_dir: Path | None = None            # folder of the .mod file defining neuron_model (None: built in)
 
 
 @dataclass(frozen=True)
@@ -120,22 +127,46 @@ IAF_PSC_DELTA_TO_INTFIRE1 = PointTranslation(
     ignored=frozenset({"tau_minus", "tau_minus_triplet"}),       # NEST's STDP spike-history settings
 )
 
+POINT_MODELS_DIR = Path(__file__).parent / "mod" / "point_models"
+"""bmtk_like's own artificial cells for NEST's current-based LIFs (written from the equations)."""
+_IAF_PSC_DEFAULTS = MappingProxyType({"C_m": 250.0, "tau_m": 10.0, "t_ref": 2.0, "E_L": -70.0, "V_th": -55.0,
+                                      "V_reset": -70.0, "V_m": -70.0, "I_e": 0.0, "tau_syn_ex": 2.0,
+                                      "tau_syn_in": 2.0})
+_SAME = ("C_m", "tau_m", "t_ref", "E_L", "V_th", "V_reset", "I_e", "tau_syn_ex", "tau_syn_in")
+_IAF_PSC_CONDITIONS = (
+    Condition(lambda p: float(p["tau_m"]) > 0 and float(p["C_m"]) > 0 and float(p["t_ref"]) >= 0
+              and float(p["tau_syn_ex"]) > 0 and float(p["tau_syn_in"]) > 0,
+              "tau_m ({tau_m} ms), C_m ({C_m} pF), tau_syn_ex/in and t_ref ({t_ref} ms) must be positive"),
+)
+
+
+def _same_parameters() -> Mapping[str, Callable[[Params], float]]:
+    return MappingProxyType({k: (lambda p, k=k: float(p[k])) for k in _SAME})
+
+
+IAF_PSC_EXP = PointTranslation(
+    source="nest:iaf_psc_exp", neuron_model="BmtkLikeIafPscExp", defaults=_IAF_PSC_DEFAULTS,
+    parameters=_same_parameters(), initial_state=MappingProxyType({"V_m": lambda p: float(p["V_m"])}),
+    weight_per_unit=lambda p: 1.0, conditions=_IAF_PSC_CONDITIONS,
+    ignored=frozenset({"tau_minus", "tau_minus_triplet"}), mechanisms_dir=POINT_MODELS_DIR)
+IAF_PSC_ALPHA = PointTranslation(
+    source="nest:iaf_psc_alpha", neuron_model="BmtkLikeIafPscAlpha", defaults=_IAF_PSC_DEFAULTS,
+    parameters=_same_parameters(), initial_state=MappingProxyType({"V_m": lambda p: float(p["V_m"])}),
+    weight_per_unit=lambda p: 1.0, conditions=_IAF_PSC_CONDITIONS,
+    ignored=frozenset({"tau_minus", "tau_minus_triplet"}), mechanisms_dir=POINT_MODELS_DIR)
+
 TRANSLATIONS: Mapping[tuple[str, str], PointTranslation] = MappingProxyType({
     ("nest", "iaf_psc_delta"): IAF_PSC_DELTA_TO_INTFIRE1,
     ("", "iaf_psc_delta"): IAF_PSC_DELTA_TO_INTFIRE1,
+    ("nest", "iaf_psc_exp"): IAF_PSC_EXP,
+    ("", "iaf_psc_exp"): IAF_PSC_EXP,
+    ("nest", "iaf_psc_alpha"): IAF_PSC_ALPHA,
+    ("", "iaf_psc_alpha"): IAF_PSC_ALPHA,
 })
 """(template prefix, model) -> translation; a template without prefix means the NEST model."""
 
-_NO_EXACT_INTFIRE = ("NEURON's IntFire2/IntFire4 have no refractory period, IntFire2 needs one synaptic time "
-                     "constant longer than tau_m and IntFire4 the ordering taue < taui1 < taui2 < taum with "
-                     "peak-normalised weights, so it has no exact NEURON translation. Use model_template "
-                     "'nest:iaf_psc_delta' (runs as IntFire1), give the node type its own 'nrn:IntFire2' or "
-                     "'nrn:IntFire4' model_template and dynamics_params (BMTK's convention: times in seconds), "
-                     "or run it on NEST or popnet")
-REFUSED: Mapping[str, str] = MappingProxyType({
-    "iaf_psc_exp": "iaf_psc_exp (exponential PSCs): " + _NO_EXACT_INTFIRE,
-    "iaf_psc_alpha": "iaf_psc_alpha (alpha PSCs): " + _NO_EXACT_INTFIRE,
-})
+REFUSED: Mapping[str, str] = MappingProxyType({})
+"""Point models known to have no NEURON translation, with the reason (none at present)."""
 
 
 def find_translation(engine: str, model: str) -> PointTranslation | None:

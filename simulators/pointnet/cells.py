@@ -25,7 +25,7 @@ MODELS_DIR_KEY = "point_neuron_models_dir"
 def _model_params(nest: Any, circuit: Any, pop: str, type_id: int, pm: Any) -> tuple[str, dict]:
     """NEST model name and shared parameters of one node type."""
     where = f"node type {type_id} of population '{pop}'"
-    if pm.engine not in ("nest", ""):
+    if pm.engine not in ("nest", "", "nrn"):
         raise ModelTranslationError(
             f"{where} has model_template '{pm.model_template}', which NEST cannot run; use a "
             "'nest:<model>' template (or add point_model_template/point_dynamics_params columns)")
@@ -34,6 +34,9 @@ def _model_params(nest: Any, circuit: Any, pop: str, type_id: int, pm: Any) -> t
         models_dir = circuit.component_dir(MODELS_DIR_KEY, required_by=where)
         params = load_params_json(models_dir, pm.dynamics_params)
     model = pm.model
+    if pm.engine == "nrn":                  # NEURON's IntFire cells as their NEST equivalents
+        from simulators.pointnet.intfire import nest_equivalent
+        model, params = nest_equivalent(pm.model, params, f"{where} ({pm.dynamics_params})")
     if is_glif(model):
         model, params = glif_params(model, params)
     if model not in nest.node_models:

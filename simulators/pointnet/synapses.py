@@ -7,7 +7,9 @@ h5 ``delay`` column, else the edge-types CSV, else NEST's default 1 ms. The edge
 type's ``model_template`` (``static_synapse``, ``nest:stdp_synapse``,
 ``nest:tsodyks_synapse``...) names the NEST synapse model; its ``dynamics_params``
 JSON (in ``components.synaptic_models_dir``) gives ``receptor_type`` (per connection)
-and model parameters, applied through one ``nest.CopyModel`` per edge type.
+and model parameters, applied through one ``nest.CopyModel`` per edge type. BMTK's keys
+for NEURON targets are understood: ``sign`` multiplies the weights (BMTK's IntFire convention:
+syn_weight is a magnitude) and ``level_of_detail`` is ignored.
 """
 from __future__ import annotations
 
@@ -27,7 +29,9 @@ log = logging.getLogger("bmtk_like.simulation")
 SYN_DIR_KEY = "synaptic_models_dir"
 DEFAULT_DELAY_MS = 1.0
 _PER_CONNECTION = {"receptor_type"}
-_IGNORED = {"weight", "delay", "synapse_model", "model"}
+_IGNORED = {"weight", "delay", "synapse_model", "model", "level_of_detail"}
+#: BMTK's synapse JSON key for NEURON IntFire targets: syn_weight is a magnitude, the JSON gives its sign
+SIGN_KEY = "sign"
 
 
 def weight_functions_for(extra: Mapping[str, Callable] | WeightFunctions | None = None) -> WeightFunctions:
@@ -82,6 +86,14 @@ class SynapseModels:
         self.nest = nest
         self.circuit = circuit
         self._cache: dict[tuple, tuple[str, dict]] = {}
+        self._signs: dict[tuple, float] = {}
+
+    def sign(self, edges: Any, type_id: int) -> float:
+        """The synapse JSON's ``sign`` of one edge type (BMTK's convention for IntFire targets), else 1."""
+        self.for_type(edges, type_id)
+        key = (str(_type_value(edges, type_id, "model_template") or "static_synapse"),
+               str(_type_value(edges, type_id, "dynamics_params")))
+        return self._signs.get(key, 1.0)
 
     def for_type(self, edges: Any, type_id: int) -> tuple[str, dict]:
         """(NEST synapse model name, per-connection syn_spec entries) of one edge type."""
@@ -104,7 +116,9 @@ class SynapseModels:
             if problems:
                 raise ConfigError(f"{where}: " + "; ".join(problems))
         per_conn = {k: params[k] for k in _PER_CONNECTION if k in params}
-        model_params = {k: v for k, v in params.items() if k not in _PER_CONNECTION | _IGNORED}
+        if SIGN_KEY in params:
+            self._signs[key] = float(params[SIGN_KEY])
+        model_params = {k: v for k, v in params.items() if k not in _PER_CONNECTION | _IGNORED | {SIGN_KEY}}
         name = model
         if model_params:
             defaults = self.nest.GetDefaults(model)
@@ -148,7 +162,7 @@ def connect_edges(nest: Any, circuit: Any, ids: NestIdMap, dt: float,
                               circuit.nodes[edges.target_population])
             model, per_conn = models.for_type(edges, type_id)
             syn_spec = {"synapse_model": model, "weight": functions.weights(
-                batch, f"edge type {type_id} of edge population '{edges.name}'"),
+                batch, f"edge type {type_id} of edge population '{edges.name}'") * models.sign(edges, type_id),
                         "delay": _delays(batch, dt)}
             for key, value in per_conn.items():
                 syn_spec[key] = np.full(index.size, value, dtype=np.int64 if key == "receptor_type"

@@ -6,11 +6,14 @@ linear model needs to sit at V_h under I_h) and ``C_m = tau_m / R``. Under a DC 
 
     f(I) = 1000 / (t_ref + tau_m · ln((R·I − (V_reset − E_L)) / (R·I − (V_th − E_L))))   Hz, R·I > V_th − E_L
 
-``V_th − E_L``, ``V_reset − E_L`` and ``t_ref`` are fitted by least squares on the relative rate error
+``V_th − E_L``, ``V_reset − E_L`` (between ``E_L`` − :data:`RESET_FLOOR_MV` and ``V_th``) and ``t_ref``
+(at most :data:`T_REF_MAX`) are fitted by least squares on the relative rate error
 at the measured multiples of the rheobase (1× … 3×; the 2× point counts three times). When that leaves
 an error above :data:`FREE_TAU_ABOVE` at 1.5×, 2× or 3×, ``tau_m`` is freed too, within 0.5–2× the measured one
 (``C_m`` follows from ``R``). ``t_ref`` is then rounded to the simulation step (NEST counts it in steps) and the other
-parameters refitted. The LIF has no adaptation and starts firing at 0 Hz, so a cell that jumps to a
+parameters refitted. The bounds keep the LIF physiological: an unbounded fit imitates strong
+spike-frequency adaptation with a reset far below rest, which matches DC steps but silences the cell
+under the fluctuating drive of a network. The LIF has no adaptation and starts firing at 0 Hz, so a cell that jumps to a
 finite rate at its rheobase (a type II onset) is matched above 1.25× rheobase, not at 1×.
 
 **Synapses.** The somatic PSP of ``iaf_psc_exp`` for a weight J pA at t = 0 is
@@ -31,6 +34,8 @@ import numpy as np
 from scipy.optimize import brentq, least_squares
 
 FREE_TAU_ABOVE = 0.03
+RESET_FLOOR_MV = 10.0
+T_REF_MAX = 10.0
 TAU_SYN_MIN = 0.2
 TAU_SYN_MAX = 50.0
 _WEIGHTED_MULTIPLE = 2.0
@@ -57,19 +62,19 @@ def fit_membrane(meas: dict, dt: float) -> dict:
 
     def solve(free_tau: bool, t_ref_fixed: float | None):
         def unpack(x):
-            theta, gap = x[0], x[1]
+            theta, frac = x[0], x[1]        # reset = -RESET_FLOOR_MV + frac·(theta + RESET_FLOOR_MV)
             t_ref = t_ref_fixed if t_ref_fixed is not None else x[2]
             tau = x[-1] if free_tau else tau0
-            return theta, theta - gap, t_ref, tau
+            return theta, -RESET_FLOOR_MV + frac * (theta + RESET_FLOOR_MV), t_ref, tau
 
         def residual(x):
             theta, reset, t_ref, tau = unpack(x)
             model = lif_rate(a, theta, reset, t_ref, tau, r_in)
             return weight * (model - f) / np.maximum(f, 1.0)
 
-        x0, lo, hi = [theta0, 0.5 * theta0], [0.1, 0.1], [r_in * amps[0] * 1.5, 200.0]
+        x0, lo, hi = [theta0, 0.5], [0.1, 0.0], [r_in * amps[0] * 1.5, 0.98]
         if t_ref_fixed is None:
-            x0, lo, hi = x0 + [2.0], lo + [0.0], hi + [50.0]
+            x0, lo, hi = x0 + [2.0], lo + [0.0], hi + [T_REF_MAX]
         if free_tau:
             x0, lo, hi = x0 + [tau0], lo + [0.5 * tau0], hi + [2.0 * tau0]
         x0 = np.clip(x0, np.asarray(lo) + 1e-9, np.asarray(hi) - 1e-9)

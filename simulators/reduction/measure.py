@@ -24,9 +24,11 @@ Protocols (units: ms, mV, nA, MΩ):
   the difference to an identical run without the event: the location-averaged PSP of one edge of
   weight ``syn_weight`` (PSPs of this size sum linearly). A conductance synapse's PSP depends on the
   membrane potential, and a firing cell sits well above rest, so the PSP is measured at two holding
-  currents (:data:`HOLD_FRACTION` × rheobase and half that, lowered in 10 % steps until no spike
-  occurs) and interpolated linearly in voltage to ``v_firing``, the median somatic voltage while the
-  cell fires at 2× rheobase (linear in V is exact for the driving force of a passive cell).
+  currents (:data:`HOLD_FRACTION` × rheobase and half that, each lowered in steps of 10 % of the
+  former until neither run has a spike nor a voltage above :data:`SPIKE_FREE_BELOW_MV`) and
+  interpolated linearly in voltage to ``v_firing``, the median somatic voltage while the cell fires
+  at 2× rheobase (or the nearest multiple at which it fires), extrapolating at most the distance
+  between the two holding levels (linear in V is exact for the driving force of a passive cell).
 """
 from __future__ import annotations
 
@@ -45,6 +47,10 @@ HOLD_FRACTION = 0.8
 PSP_SPACING_MS = 300.0
 PSP_WINDOW_MS = 150.0
 N_SITES = 30
+SPIKE_FREE_BELOW_MV = -35.0
+OPERATING_RATE_HZ = 5.0
+DRIVE_MS = 2000.0
+DRIVE_MULTIPLES = (0.5, 0.75, 1.0, 1.5, 2.0)
 
 
 @dataclass
@@ -55,6 +61,7 @@ class SynapseProbe:
     edge_type: dict               # model_template, dynamics_params, target_sections, distance_range...
     syn_weight: float             # representative weight (the edge type's syn_weight, or the edges' mean)
     sites: list | None = None     # preselected (sec_id, sec_x) pairs from the edges file, if any
+    n_edges: int = 0              # edges of this edge type onto the node type (picks the drive probe)
 
 
 @dataclass
@@ -217,28 +224,73 @@ def psps(bench: _Bench, probes: list, hold_amp: float, seed: int, v_target: floa
     i_hold = int(round(SETTLE_MS / dt)) - 1
     levels = []
     for amp in (0.5 * hold_amp, hold_amp):
-        while True:       # no spike during the PSP runs
+        while True:       # no spike (not even one too small for the detector) in either run
             for item in keep:
                 if isinstance(item, tuple):
                     item[1].weight[0] = item[2]
             spikes, v_event = bench.run(tstop, hold_amp=amp)
-            if not spikes.size or amp <= 0.0:
+            for item in keep:
+                if isinstance(item, tuple):
+                    item[1].weight[0] = 0.0
+            spikes_base, v_base = bench.run(tstop, hold_amp=amp)
+            quiet = not spikes.size and not spikes_base.size and \
+                max(v_event[i_hold:].max(), v_base[i_hold:].max()) < SPIKE_FREE_BELOW_MV
+            if quiet or amp <= 0.0:
                 break
-            amp -= 0.1 * abs(amp) + 1e-4
-        for item in keep:
-            if isinstance(item, tuple):
-                item[1].weight[0] = 0.0
-        _, v_base = bench.run(tstop, hold_amp=amp)
+            amp = max(0.0, amp - 0.1 * abs(hold_amp))
         traces = {key: v_event[int(round(t0 / dt)):int(round(t0 / dt)) + n] - v_base[int(round(t0 / dt)):
                                                                                    int(round(t0 / dt)) + n]
                   for key, t0 in starts.items()}
         levels.append((float(v_base[i_hold]), amp, traces))
     (v_lo, amp_lo, lo), (v_hi, amp_hi, hi) = levels
+    v_target = min(v_target, v_hi + (v_hi - v_lo))        # extrapolate at most one interval beyond
     share = (v_target - v_lo) / (v_hi - v_lo) if abs(v_hi - v_lo) > 0.5 else 1.0
     out = {key: (lo[key] + share * (hi[key] - lo[key])).tolist() for key in starts}
     out["_holds"] = [[v_lo, amp_lo], [v_hi, amp_hi]]
     del keep
     return out
+
+
+def synaptic_drive(bench: _Bench, probe: SynapseProbe, area_mv_ms: float, seed: int) -> dict:
+    """Output rate (Hz) under Poisson input through ``probe``'s synapses: :data:`N_SITES` sites (drawn as
+    for the PSPs), each an independent Poisson train of events of weight ``syn_weight``, at total input
+    rates of :data:`DRIVE_MULTIPLES` × the rate whose mean depolarisation (rate × PSP area) equals
+    R_in × rheobase; :data:`DRIVE_MS` ms after the settling time."""
+    from neuron import h
+    from simulators.bionet.synapses import synapse_model
+    rng = np.random.RandomState(seed + 1)
+    sites = _sites(bench, probe, rng)
+    comps = {k: Path(v) for k, v in bench.task.components.items()}
+    model = synapse_model(probe.edge_type, comps, probe.key)
+    keep = []
+    for k, (sec_id, x) in enumerate(sites):
+        stim = h.NetStim()
+        stim.number, stim.start, stim.noise = 1e9, SETTLE_MS, 1
+        stim.noiseFromRandom123(seed, 7919, k)
+        syn = model.make(bench.cell.sections[sec_id](x))
+        nc = h.NetCon(stim, syn)
+        nc.weight[0], nc.delay = probe.syn_weight, bench.task.dt
+        keep.append((stim, syn, nc))
+    unit = 1000.0 * bench.rheobase_depolarisation / max(area_mv_ms, 1e-9)      # Hz of total input
+    totals, rates = [], []
+    for m in DRIVE_MULTIPLES:
+        total = m * unit
+        for stim, _, _ in keep:
+            stim.interval = 1000.0 * len(keep) / total
+        spikes, _ = bench.run(SETTLE_MS + DRIVE_MS)
+        totals.append(total)
+        rates.append(1000.0 * np.count_nonzero(spikes > SETTLE_MS) / DRIVE_MS)
+    for stim, _, _ in keep:
+        stim.number = 0
+    return {"probe": probe.key, "n_sites": len(keep), "total_rates_hz": totals, "cell_rates_hz": rates}
+
+
+def firing_voltage(rates: list) -> float:
+    """Median somatic voltage (mV) at the smallest f-I multiple firing at least
+    :data:`OPERATING_RATE_HZ` (else the highest-rate one): where a cell firing at a network's rates sits."""
+    above = [k for k, (r, _) in enumerate(rates) if r >= OPERATING_RATE_HZ]
+    k = above[0] if above else max(range(len(rates)), key=lambda j: rates[j][0])
+    return float(rates[k][1])
 
 
 def measure(task: CellTask) -> dict:
@@ -254,9 +306,17 @@ def measure(task: CellTask) -> dict:
         result["fi_multiples"] = list(FI_MULTIPLES)
         rates = [bench.rate(m * rh) for m in FI_MULTIPLES]
         result["fi_rates_hz"] = [r for r, _ in rates]
-        result["v_firing"] = rates[FI_MULTIPLES.index(2.0)][1]
+        result["fi_v_median"] = [v for _, v in rates]
+        result["v_firing"] = firing_voltage(rates)
         traces = psps(bench, task.probes, HOLD_FRACTION * rh, task.seed, result["v_firing"])
         result["psp_holds"] = traces.pop("_holds", [])
+        exc = [p for p in task.probes if p.key in traces and max(traces[p.key], key=abs) > 0]
+        if exc:
+            from simulators.reduction.fit import psp_area
+            probe = max(exc, key=lambda p: p.n_edges)
+            bench.rheobase_depolarisation = result["r_in"] * rh
+            result["drive"] = synaptic_drive(bench, probe, psp_area(np.asarray(traces[probe.key]), task.dt),
+                                             task.seed)
         result["psps"] = traces
         result["psp_weights"] = {p.key: p.syn_weight for p in task.probes}
         result["dt"] = task.dt

@@ -19,7 +19,7 @@ from simulators.core.levels import node_model_types, split_template
 from simulators.reduction.measure import CellTask, SynapseProbe
 
 log = logging.getLogger("bmtk_like.reduction")
-PROTOCOL_VERSION = "1"
+PROTOCOL_VERSION = "4"
 """Bump when measure.py changes what it measures: cached measurements are then redone."""
 MAX_SITES_FROM_FILE = 200
 
@@ -149,7 +149,7 @@ def make_plan(cfg, circuit, seed: int = 0) -> ReductionPlan:
                 sites = [[int(s), float(x)] for s, x in zip(np.asarray(edges.column(sec_col))[pick],
                                                               np.asarray(edges.column(pos_col))[pick])]
             key = f"{edges.name}/{int(etid)}"
-            task.probes.append(SynapseProbe(key, etrow, rep, sites))
+            task.probes.append(SynapseProbe(key, etrow, rep, sites, int(sel.size)))
             keys[sel] = key
         plan.probe_of_edges[edges.name] = keys
     for pair, task in plan.tasks.items():

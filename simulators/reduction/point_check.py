@@ -34,3 +34,42 @@ def nest_rates(models: dict, dt: float, nest_model: str = "iaf_psc_exp") -> dict
     events = recorder.get("events")
     senders, times = np.asarray(events["senders"]), np.asarray(events["times"])
     return {key: [_rate(times[senders == g]) for g in gids] for key, gids in made.items()}
+
+
+GAINS = np.exp(np.linspace(np.log(0.25), np.log(4.0), 25))
+REPLICAS = 6
+
+
+def drive_gains(cases: dict, dt: float, drive_ms: float, nest_model: str = "iaf_psc_exp") -> dict:
+    """Excitatory weight gain per case, all in one NEST run. ``cases``: key -> (params, weight pA,
+    total input rates Hz, the cell's rates Hz). For each, the gain g of :data:`GAINS` whose point model,
+    driven by Poisson input of weight g·weight at those rates, best reproduces the cell's rates
+    (least squares on differences relative to max(rate, 2 Hz), over inputs where either fires), with
+    :data:`REPLICAS` independent neurons per (gain, rate). Returns key -> (g, point rates at g)."""
+    from simulators.pointnet.kernel import reset_kernel
+    nest = reset_kernel(dt, seed=12345)
+    recorder = nest.Create("spike_recorder")
+    layout = {}
+    for key, (params, weight_pa, totals_hz, _) in cases.items():
+        grids = []
+        for total in totals_hz:
+            gen = nest.Create("poisson_generator", params={"rate": float(total)})
+            cells = nest.Create(nest_model, len(GAINS) * REPLICAS, params=params)
+            weights = np.repeat(GAINS * weight_pa, REPLICAS)
+            nest.Connect(gen, cells, syn_spec={"weight": weights.reshape(-1, 1), "delay": dt})
+            nest.Connect(cells, recorder)
+            grids.append(np.asarray(cells.tolist()).reshape(len(GAINS), REPLICAS))
+        layout[key] = grids
+    nest.Simulate(drive_ms + dt)
+    senders = np.asarray(recorder.get("events")["senders"], dtype=np.int64)
+    top = max(int(g.max()) for grids in layout.values() for g in grids)
+    counts = np.bincount(senders, minlength=top + 1)
+    out = {}
+    for key, grids in layout.items():
+        point = np.array([[counts[ids].mean() * 1000.0 / drive_ms for ids in grid] for grid in grids])
+        cell = np.asarray(cases[key][3], float)[:, None]
+        use = (cell[:, 0] > 0) | (point.max(axis=1) > 0)
+        cost = (((point - cell) / np.maximum(cell, 2.0)) ** 2)[use].sum(axis=0)
+        best = int(np.argmin(cost))
+        out[key] = (float(GAINS[best]), point[:, best].tolist())
+    return out

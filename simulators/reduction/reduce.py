@@ -26,7 +26,7 @@ from simulators.reduction.plan import make_plan
 
 log = logging.getLogger("bmtk_like.reduction")
 POINT_MODELS = ("nest:iaf_psc_exp",)
-FIT_VERSION = "1"
+FIT_VERSION = "6"
 
 
 @dataclass
@@ -41,6 +41,8 @@ class TypeReduction:
     weight_scale: dict                  # probe key -> pA per unit of the edge's bionet weight
     point_rates_hz: list = field(default_factory=list)
     free_tau: bool = False
+    drive_gain: float = 1.0             # excitatory weight gain from the synaptic-drive calibration
+    drive_point_rates_hz: list = field(default_factory=list)
 
 
 @dataclass
@@ -111,6 +113,16 @@ def fit_type(meas: dict, dt: float) -> tuple[dict, dict, bool]:
     return {k: float(v) for k, v in params.items()}, scale, bool(membrane["free_tau"])
 
 
+def _apply_point_results(t: TypeReduction, out: dict) -> None:
+    """NEST's f-I rates and the synaptic-drive gain, applied to the excitatory weights of ``t``."""
+    t.point_rates_hz = out["rates"]
+    t.drive_gain = float(out["gain"])
+    t.drive_point_rates_hz = out["drive_rates"]
+    for key, scale in t.weight_scale.items():
+        if scale > 0:
+            t.weight_scale[key] = scale * t.drive_gain
+
+
 def reduce_circuit(config, out_dir, point_model: str = "nest:iaf_psc_exp", workers: int = 2,
                    use_cache: bool = True, seed: int = 0) -> ReductionResult:
     """Reduce every biophysical node type of ``config``'s circuit and write the point-level copy to ``out_dir``.
@@ -155,15 +167,24 @@ def _fit_and_check(plan, measurements: dict, circuit, dt: float, use_cache: bool
         types.append(t)
         cached = cache_dir() / f"{plan.hashes[pair]}.point{FIT_VERSION}.json"
         if use_cache and cached.exists():
-            t.point_rates_hz = json.loads(cached.read_text())
+            _apply_point_results(t, json.loads(cached.read_text()))
         else:
             pending[pair] = (t, cached)
     if pending:
-        from simulators.reduction.point_check import nest_rates
-        nest_params = {pair: ({k: v for k, v in t.params.items()}, t.measurement["fi_amps_nA"])
-                       for pair, (t, _) in pending.items()}
+        from simulators.reduction.measure import DRIVE_MS
+        from simulators.reduction.point_check import drive_gains, nest_rates
+        nest_params = {pair: (dict(t.params), t.measurement["fi_amps_nA"]) for pair, (t, _) in pending.items()}
         rates = nest_rates(nest_params, dt)
+        cases = {}
+        for pair, (t, _) in pending.items():
+            drive = t.measurement.get("drive")
+            if drive:
+                weight = t.weight_scale[drive["probe"]] * t.measurement["psp_weights"][drive["probe"]]
+                cases[pair] = (dict(t.params), weight, drive["total_rates_hz"], drive["cell_rates_hz"])
+        gains = drive_gains(cases, dt, DRIVE_MS) if cases else {}
         for pair, (t, path) in pending.items():
-            t.point_rates_hz = [float(r) for r in rates[pair]]
-            path.write_text(json.dumps(t.point_rates_hz))
+            gain, drive_rates = gains.get(pair, (1.0, []))
+            out = {"rates": [float(r) for r in rates[pair]], "gain": gain, "drive_rates": drive_rates}
+            path.write_text(json.dumps(out))
+            _apply_point_results(t, out)
     return types

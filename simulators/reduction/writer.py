@@ -2,7 +2,7 @@
 
 ``DIR/network/``: the node files unchanged; node-types CSVs with ``point_model_template`` /
 ``point_dynamics_params`` on every biophysical type (its fitted JSON) and on every ``nrn:IntFire1`` type
-(its NEST equivalent, see ``intfire.py``); edge files whose ``syn_weight`` is, per edge, the point
+(its NEST equivalent, see ``simulators/pointnet/intfire.py``); edge files whose ``syn_weight`` is, per edge, the point
 weight (NEST units: pA for ``iaf_psc_exp``, mV for the IntFire equivalents), i.e. bionet's weight
 ``w`` (weight_function applied) × the fitted pA per unit weight of its (edge type, target type), or
 × the synapse JSON's sign onto IntFire cells, or unchanged onto native NEST cells; ``nsyns`` is kept
@@ -25,11 +25,22 @@ import numpy as np
 
 from bmtk_like.sonata import read_types_csv, write_types_csv
 from simulators.core.levels import POINT_DYNAMICS_PARAMS, POINT_MODEL_TEMPLATE
-from simulators.reduction import intfire
 
 log = logging.getLogger("bmtk_like.reduction")
 MULTIPLES = (1.5, 2.0, 3.0)
 POINT_REPORT_VARIABLES = {"v": "V_m", "V_m": "V_m"}
+
+
+def _intfire_equivalent(row: dict, models_dir) -> tuple[str, dict]:
+    """('nest:<model>', parameters) standing for a ``nrn:IntFire*`` node type (see pointnet.intfire)."""
+    from simulators.core import load_params_json
+    from simulators.core.levels import split_template
+    from simulators.pointnet.intfire import nest_equivalent
+    _, model = split_template(row.get("model_template"))
+    name = row.get("dynamics_params")
+    params = load_params_json(Path(models_dir), str(name)) if name and models_dir is not None else {}
+    nest_model, nest_params = nest_equivalent(model, params, f"node type {row.get('node_type_id')}")
+    return f"nest:{nest_model}", nest_params
 
 
 def _unique_name(path: Path, used: dict) -> str:
@@ -74,7 +85,7 @@ def write_reduction(cfg, circuit, plan, types: list, out_dir: Path, point_model:
         point_columns[(t.population, t.node_type_id)] = (point_model, name)
     src_models = circuit.components.get("point_neuron_models_dir")
     for (pop, ntid), row in plan.artificial.items():
-        template, params = intfire.nest_equivalent(row, src_models)
+        template, params = _intfire_equivalent(row, src_models)
         name = f"intfire_{pop}_{ntid}.json"
         (models_dir / name).write_text(json.dumps(params, indent=2, sort_keys=True))
         point_columns[(pop, ntid)] = (template, name)
@@ -186,6 +197,12 @@ def write_report(types: list, path: Path, point_model: str) -> Path:
             label = f"{k:g}x"
             row[f"rate_cell_{label}"] = round(m["fi_rates_hz"][i], 3)
             row[f"rate_point_{label}"] = round(t.point_rates_hz[i], 3)
+        row["drive_gain_ex"] = round(t.drive_gain, 3)
+        drive = m.get("drive")
+        if drive:
+            row["drive_probe"] = drive["probe"]
+            row["drive_rates_cell"] = " ".join(f"{r:.1f}" for r in drive["cell_rates_hz"])
+            row["drive_rates_point"] = " ".join(f"{r:.1f}" for r in t.drive_point_rates_hz)
         i2 = mult.index(2.0)
         row["rel_error_2x"] = round(abs(t.point_rates_hz[i2] - m["fi_rates_hz"][i2]) / max(m["fi_rates_hz"][i2], 1e-9),
                                     4)

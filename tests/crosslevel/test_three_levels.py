@@ -1,6 +1,7 @@
 """One circuit at every level: the same SONATA files on NEST, NEURON and popnet.
 
-``nest:iaf_psc_delta`` cells run on NEURON as IntFire1 (``simulators/bionet/point_translation.py``).
+``nest:iaf_psc_delta`` cells run on NEURON as IntFire1, ``iaf_psc_exp``/``iaf_psc_alpha`` as bmtk_like's own
+artificial cells (``simulators/bionet/point_translation.py``).
 IntFire1 is event-driven and exact in continuous time; NEST's iaf_psc_delta is exact on the run.dt grid
 and moves off-grid input spikes up to the next step. So:
 
@@ -152,13 +153,25 @@ def test_translation_refuses_what_intfire1_cannot_do(tmp_path):
 
 
 @pytest.mark.parametrize("model", ["iaf_psc_exp", "iaf_psc_alpha"])
-def test_psc_models_are_refused_with_the_model_to_use(tmp_path, model):
-    config = write_point_circuit(tmp_path, [{"tau_m": 20.0}], {0: [10.0]}, [(4.0, 1.0)])
+def test_psc_models_fire_at_nests_spike_times(tmp_path, model):
+    """NEST's current-based LIFs run on NEURON as bmtk_like's own artificial cells (NEST's propagators on
+    the same grid): grid-aligned excitatory (+900 pA) and inhibitory (-600 pA) inputs, a bias current and
+    a non-resting initial V_m give the same spike times."""
+    rng = np.random.default_rng(11)
+    steps = np.arange(1, 1900)
+    exc = np.sort(rng.choice(steps, 300, replace=False)) * DT
+    inh = np.sort(rng.choice(steps, 80, replace=False)) * DT
+    cells = [{**LIF, "tau_syn_ex": 3.0, "tau_syn_in": 6.0},
+             {**LIF, "V_m": -60.0, "tau_m": 10.0, "t_ref": 3.0, "I_e": 150.0, "V_reset": -65.0},
+             {**LIF, "tau_syn_ex": 20.0, "tau_m": 20.0, "C_m": 100.0}]          # tau_syn == tau_m
+    config = write_point_circuit(tmp_path, cells, {0: exc, 1: inh}, [(900.0, 1.0), (-600.0, 1.5)])
     types = (tmp_path / "net_node_types.csv").read_text().replace("iaf_psc_delta", model)
     (tmp_path / "net_node_types.csv").write_text(types)
-    with pytest.raises(ModelTranslationError, match=rf"node type 100 of population 'net': model_template "
-                                                    rf"'nest:{model}' cannot run on NEURON.*nest:iaf_psc_delta"):
-        run(config, simulator="NEURON")
+    nest = spike_trains(run(config, simulator="NEST"), "net", len(cells))
+    neuron = spike_trains(run(config, simulator="NEURON"), "net", len(cells))
+    for k, (a, b) in enumerate(zip(nest, neuron)):
+        assert a.size >= 10, f"cell {k} fired {a.size} times on NEST; the test needs a busier input"
+        assert b.size == a.size and np.allclose(b, a, atol=1e-6), f"cell {k}: NEST {a} vs NEURON {b}"
 
 
 def test_untranslatable_point_model_lists_what_neuron_runs(tmp_path):
@@ -173,9 +186,10 @@ def test_untranslatable_point_model_lists_what_neuron_runs(tmp_path):
 
 def test_translation_defaults_are_nests():
     import nest
-    from simulators.bionet.point_translation import IAF_PSC_DELTA_TO_INTFIRE1
-    defaults = nest.GetDefaults("iaf_psc_delta")
-    assert {k: defaults[k] for k in IAF_PSC_DELTA_TO_INTFIRE1.defaults} == dict(IAF_PSC_DELTA_TO_INTFIRE1.defaults)
+    from simulators.bionet.point_translation import IAF_PSC_ALPHA, IAF_PSC_DELTA_TO_INTFIRE1, IAF_PSC_EXP
+    for translation in (IAF_PSC_DELTA_TO_INTFIRE1, IAF_PSC_EXP, IAF_PSC_ALPHA):
+        defaults = nest.GetDefaults(translation.source.split(":")[1])
+        assert {k: defaults[k] for k in translation.defaults} == dict(translation.defaults)
 
 
 # ---- the E/I example on all three backends ------------------------------------------------------------

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from simulators.reduction import fit
-from simulators.reduction.intfire import intfire1_as_iaf_psc_delta
+from simulators.pointnet.intfire import intfire1_as_iaf_psc_delta
 
 
 def _euler_lif_rate(current_na, theta, reset, t_ref, tau_m, r_in, dt=0.001, t_end=2000.0):
