@@ -14,6 +14,7 @@ from typing import Iterator
 import numpy as np
 
 from bmtk_like.errors import BuilderError
+from bmtk_like.progress import progress_bar
 from builders.connection_map import ConnectionMap
 from builders.generate import PairJob, TypeEdges, sort_by_target
 from builders.placement import PLACEMENT_COLUMNS
@@ -139,7 +140,11 @@ def collect_pair(job: PairJob, workers: int = 1) -> PairEdges:
     first = job.cms[0]
     pair = PairEdges(first.source_network_name, first.target_network_name, job.source_table.size,
                      job.target_table.size, job.cms)
+    bar = progress_bar(job.n_blocks, f"build {first.source_network_name}->{first.target_network_name}",
+                       unit="blocks") if job.n_blocks > 1 else None
     for type_blocks in run_blocks(job, workers):
+        if bar is not None:
+            bar.update(1)
         parts = []
         for te in type_blocks:
             cm = cm_of[te.edge_type_id]
@@ -163,6 +168,8 @@ def collect_pair(job: PairJob, workers: int = 1) -> PairEdges:
         merged = sort_by_target(source, target, type_id, *(np.concatenate([c[n] for _, c in parts]) for n in names))
         if source.size:
             pair.blocks.append(EdgeBlock(merged[0], merged[1], merged[2], dict(zip(names, merged[3:]))))
+    if bar is not None:
+        bar.close()
     for cm in job.cms:
         for spec in cm.params:
             if spec.values is not None and value_offsets[cm.edge_type_id] != spec.values.size:

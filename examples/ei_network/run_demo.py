@@ -49,9 +49,10 @@ def main() -> int:
         groups = {"E": {"cortex": range(build.N_EXC)},
                   "I": {"cortex": range(build.N_EXC, build.N_EXC + build.N_INH)}}
         plot_raster(result.spikes, raster, groups=groups, title=f"E/I example on {result.backend}")
-        counts = {pop: result.spikes.n_spikes(pop) for pop in result.spikes.populations}
         print(f"[output]   raster: {raster}")
-        print(f"[summary]  spikes per population: {counts}")
+    from simulators.core.summary import summary_lines
+    for line in summary_lines(result.extra.get("summary") or []):
+        print(f"[summary]  {line}")
     return 0
 
 

@@ -161,7 +161,7 @@ class BioSimulator:
         CoreNEURON copies the whole model over at every psolve, so it runs in one block, without our
         progress bar, unless the recorded values would exceed MAX_RECORDED_VALUES.
         """
-        from simulators.core.progress import progress_bar, progress_enabled
+        from bmtk_like.progress import progress_bar, progress_enabled
         nsteps = int(round(self.tstop / self.dt))
         recorded = sum(report.n_values for report in self.reports)
         core = self.net.use_coreneuron

@@ -5,8 +5,8 @@ import os
 from typing import Any, Optional
 
 from bmtk_like.errors import SimulationError
+from bmtk_like.progress import progress_setting
 from simulators.core.level_output import output_dir_for_level, with_output_dir
-from simulators.core.progress import progress_setting
 from simulators.core.registry import canonical_name, get_backend
 from simulators.core.results import SimulationResult
 from simulators.core.summary import finish_run

@@ -15,8 +15,8 @@ from typing import Any
 import numpy as np
 
 from bmtk_like.errors import ConfigError
+from bmtk_like.progress import progress_bar, progress_enabled
 from simulators.core import SimulationResult, collect_inputs, load_config
-from simulators.core.progress import progress_bar, progress_enabled
 from simulators.core.sequence import (begin_run, check_overrides, check_whole_steps, end_run, failures_logged,
                                       run_sequence)
 from simulators.pointnet import cells as cells_mod

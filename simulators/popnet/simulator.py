@@ -67,7 +67,7 @@ class PopSimulator:
 
     def solve(self) -> RateResult:
         """Step from t = 0 to tstop; rates in Hz per population per step (writes nothing)."""
-        from simulators.core.progress import progress_bar
+        from bmtk_like.progress import progress_bar
 
         self.solver.reset_state()
         bar = progress_bar(self.tstop, "popnet")

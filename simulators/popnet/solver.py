@@ -365,7 +365,7 @@ class DensitySolver:
         """Advance ``duration`` ms; return mean rates (Hz) per reporting step and, when
         ``density_every`` > 0, density snapshots every that many reporting steps.
         ``progress`` is a tqdm-like bar advanced in simulated ms
-        (``simulators.core.progress.progress_bar``)."""
+        (``bmtk_like.progress.progress_bar``)."""
         nsteps = int(round(duration / self.dt))
         m = self.substeps
         times = self.time + np.arange(nsteps) * self.dt

@@ -80,3 +80,11 @@ def test_another_level_writes_beside_and_output_dir_wins(ei, tmp_path, capsys):
                  "--quiet"]) == 0     # an alias of the target level keeps ... unless --output-dir
     assert (tmp_path / "mine" / "spikes.h5").is_file() and (tmp_path / "mine" / "log.txt").is_file()
     assert "outputs in " + str(tmp_path / "mine") in capsys.readouterr().out
+
+
+@needs_nest
+def test_config_warnings_print_as_one_line(ei, capsys):
+    assert main(["run", str(ei), "--tstop", "5", "--quiet", "--output-dir", str(ei.parent / "short")]) == 0
+    err = capsys.readouterr().err
+    assert "warning: " in err and "'run.tstop' is 5" in err
+    assert "return _run(" not in err and "ConfigWarning" not in err

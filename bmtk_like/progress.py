@@ -44,6 +44,6 @@ def progress_bar(total: float, desc: str, unit: str = "ms", enabled: Optional[bo
         from tqdm import tqdm
     except ImportError:
         return None
-    return tqdm(total=total, unit=unit, desc=desc, leave=False, file=sys.stderr,
+    return tqdm(total=total, unit=unit, desc=desc, leave=True, file=sys.stderr,
                 bar_format="{desc}: {percentage:3.0f}%|{bar}| {n:.0f}/{total:.0f} {unit} "
                            "[{elapsed}<{remaining}]")
