@@ -109,7 +109,8 @@ def test_a_process_that_loaded_them_for_neuron_asks_for_a_fresh_one(allen_mechan
     """NEURON cannot load a second build of loaded mechanisms: refused before compiling anything."""
     from types import SimpleNamespace
     from simulators.bionet import coreneuron
-    network = SimpleNamespace(models={"t": SimpleNamespace(kind="biophysical", mechanisms={"NaTs", "pas"})},
+    network = SimpleNamespace(models={"t": SimpleNamespace(kind="biophysical", mechanisms={"NaTs", "pas"},
+                                                           artificial=None, translation=None)},
                               circuit=SimpleNamespace(edges={}))
     with pytest.raises(SimulationError, match=r"\['NaTs'\].*already loaded them for NEURON's own solver.*fresh process"):
         coreneuron.load_mechanisms(network, allen_mechanisms)
