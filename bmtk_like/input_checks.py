@@ -18,6 +18,7 @@ import pandas as pd
 
 from bmtk_like.config.vocabulary import VOCABULARY
 from bmtk_like.errors import ConfigError, InputWarning, ModelTranslationError
+from bmtk_like.sonata.columns import is_missing
 
 #: ``input_type`` values BMTK's simulators and SONATA configs use: every module's in the config
 #: vocabulary, and the ones seen in the wild beside them (``lfp`` for xstim in bmtk's examples).
@@ -117,10 +118,10 @@ def synapse_params_problems(params: Mapping[str, Any], path: Any) -> list[str]:
 
 def check_population_template(template: Any, where: str) -> None:
     """``model_type: population`` node types run as DiPDE internal populations: the template must say so."""
-    if template is None or (isinstance(template, float) and np.isnan(template)):
+    if is_missing(template):
         return
     text = str(template).strip()
-    if text.upper() in ("", "NONE", "NULL") or text.lower() in POPULATION_TEMPLATES:
+    if text.lower() in POPULATION_TEMPLATES:
         return
     raise ModelTranslationError(f"{where}: model_template {text!r} is not a population model; use "
                                 "'dipde:Internal' (or leave it empty) for model_type 'population'")

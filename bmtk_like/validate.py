@@ -19,7 +19,7 @@ import h5py
 import numpy as np
 
 from bmtk_like.config.stimuli import is_gid_list
-from bmtk_like.errors import BmtkLikeError
+from bmtk_like.errors import BmtkLikeError, SonataError
 from bmtk_like.sonata.columns import is_missing
 from bmtk_like.sonata import EdgePopulation, NodePopulation, read_edges, read_index, read_nodes
 from bmtk_like.sonata.checks import edge_endpoint_problems
@@ -100,10 +100,12 @@ def validate(paths: Iterable[str | os.PathLike], strict: bool = False,
     for pop in edges.values():
         findings += _check_types(pop)
         findings += check_edge_population(pop, nodes)
+    from bmtk_like.validate_as_run import check_inputs_as_run, check_models_as_run, check_population_level_as_run
     for config in component_checks:
         findings += check_component_files(config, nodes, edges)
         findings += check_inputs_as_run(config, nodes)
         findings += check_models_as_run(config, nodes, edges)
+        findings += check_population_level_as_run(config)
     for pop in edges.values():
         findings += _check_delays(pop)
     if node_sets or references:
@@ -223,6 +225,8 @@ def check_edge_population(pop: EdgePopulation, nodes: dict[str, NodePopulation])
                 problem = index_problem(index[0], index[1], ids)
                 if problem:
                     findings.append(Finding("error", where, f"index '{direction}': {problem}"))
+    except SonataError as exc:
+        findings.append(Finding("error", where, str(exc)))
     except (OSError, RuntimeError, KeyError) as exc:   # damaged bytes in the index datasets
         findings.append(Finding("error", where, f"cannot read the indices, the file is damaged ({exc})"))
     return findings
@@ -236,7 +240,7 @@ def index_problem(node_to_ranges: np.ndarray, range_to_edge: np.ndarray, ids: np
     if range_to_edge.size and (range_to_edge.min() < 0 or range_to_edge.max() > n_edges
                                or np.any(range_to_edge[:, 1] < range_to_edge[:, 0])):
         return "range_to_edge_id has ranges outside the edge table"
-    if node_to_ranges.size and (node_to_ranges.max() > len(range_to_edge)
+    if node_to_ranges.size and (node_to_ranges.max() > len(range_to_edge) or node_to_ranges.min() < 0
                                 or np.any(node_to_ranges[:, 1] < node_to_ranges[:, 0])):
         return "node_id_to_ranges points past range_to_edge_id"
     ranges_per_node = node_to_ranges[:, 1] - node_to_ranges[:, 0]
@@ -358,63 +362,3 @@ def _check_delays(pop: EdgePopulation) -> list[Finding]:
                                                                     "0 ms, below any run.dt (NEST refuses it; "
                                                                     "NEURON delivers at once)")]
     return []
-
-
-# ---- the checks `run` makes on inputs and model files, with its words (bmtk_like.input_checks) ----
-def check_inputs_as_run(config, nodes: dict) -> list[Finding]:
-    """Every input's input_type, and the ids in its spike file or the numbers in its rates file."""
-    from bmtk_like.input_checks import check_input_type, read_pop_rates_table, spike_node_id_problem
-    from bmtk_like.reports import SpikeTrains
-    findings = []
-    for name, spec in config.inputs.items():
-        where = f"{config.path}: inputs.{name}"
-        path = spec.params.get("input_file") or spec.params.get("file") or spec.params.get("rates")
-        try:
-            check_input_type(name, spec.input_type, config.path)
-            if not isinstance(path, (str, os.PathLike)) or not Path(path).is_file():
-                continue
-            module = str(spec.module).lower()
-            if module == "pop_rates":
-                read_pop_rates_table(Path(path), f"input '{name}'")
-            elif module in ("h5", "hdf5", "sonata", "csv") and str(spec.input_type).lower() == "spikes":
-                trains = (SpikeTrains.from_csv(path, population=None) if module == "csv" or
-                          Path(path).suffix.lower() in (".csv", ".txt") else SpikeTrains.from_sonata(path, population=None))
-                named = spec.node_set if isinstance(spec.node_set, str) else None
-                pops = {named if p == "default" and len(trains.populations) == 1 and named in nodes else p: p
-                        for p in trains.populations}            # a legacy file: the node_set's population
-                problems = [spike_node_id_problem(pop, trains.get(stored)[0], nodes[pop].size, path,
-                                                  f"input '{name}'")
-                            for pop, stored in pops.items() if pop in nodes]
-                findings += [Finding("warning", where, p) for p in problems if p]
-        except BmtkLikeError as exc:
-            findings.append(Finding("error", where, str(exc)))
-    return findings
-
-
-def check_models_as_run(config, nodes: dict, edges: dict) -> list[Finding]:
-    """Synapse JSONs' receptor_type (NEST), population node types' model_template (popnet)."""
-    from bmtk_like.input_checks import check_population_template, synapse_params_problems
-    findings = []
-    folder = (config.components or {}).get("synaptic_models_dir")
-    for pop in edges.values():
-        for type_id, name in _type_values(pop.types, "dynamics_params").items():
-            path = Path(folder) / name if folder else None
-            if path is None or not name.endswith(".json") or not path.is_file():
-                continue
-            try:
-                params = json.loads(path.read_text(encoding="utf-8"))
-            except (json.JSONDecodeError, UnicodeDecodeError):
-                continue                                  # check_component_files names it
-            if isinstance(params, dict):
-                findings += [Finding("error", f"{pop.types_file} [edge type {type_id}]", problem)
-                             for problem in synapse_params_problems(params, path)]
-    for pop in nodes.values():
-        model_types = _type_values(pop.types, "model_type")
-        for type_id, template in _type_values(pop.types, "model_template").items():
-            if model_types.get(type_id, "").lower() == "population":
-                try:
-                    check_population_template(template, f"node type {type_id} of population '{pop.name}' "
-                                                        f"({pop.types_file})")
-                except BmtkLikeError as exc:
-                    findings.append(Finding("error", f"{pop.types_file} [node type {type_id}]", str(exc)))
-    return findings

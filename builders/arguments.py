@@ -25,10 +25,17 @@ def is_whole_number(value: Any) -> bool:
     return isinstance(value, numbers.Real) and math.isfinite(float(value)) and float(value).is_integer()
 
 
+#: Largest count a builder argument may hold: nsyns are stored as uint32 in edge files.
+MAX_COUNT = 2 ** 32 - 1
+
+
 def check_count(value: Any, name: str, where: str) -> int:
-    """A whole number >= 0 (a synapse or connection count)."""
+    """A whole number in 0..MAX_COUNT (a node, synapse or connection count)."""
     if not is_whole_number(value) or int(value) < 0:
         raise BuilderError(f"{where}: {name}={value!r} must be a whole number >= 0.")
+    if int(value) > MAX_COUNT:
+        raise BuilderError(f"{where}: {name}={value!r} is larger than {MAX_COUNT}, the largest count SONATA "
+                           "files store.")
     return int(value)
 
 
@@ -44,7 +51,7 @@ def check_seed(value: Any, where: str) -> int | None:
 def check_nsyns(value: Any, where: str) -> int | tuple[int, int]:
     """Synapses per connected pair: a whole number >= 0, or ``(low, high)`` with 0 <= low <= high."""
     if isinstance(value, (tuple, list)):
-        if len(value) != 2 or not all(is_whole_number(v) and int(v) >= 0 for v in value) \
+        if len(value) != 2 or not all(is_whole_number(v) and 0 <= int(v) <= MAX_COUNT for v in value) \
                 or int(value[0]) > int(value[1]):
             raise BuilderError(f"{where}: nsyns={value!r} must be a whole number >= 0 or a range (low, high) "
                                "of whole numbers with 0 <= low <= high.")
@@ -59,9 +66,10 @@ def check_bool(value: Any, name: str, where: str) -> bool:
     return bool(value)
 
 
-def check_number(value: Any, name: str, where: str, minimum: float | None = None, units: str = "") -> None:
-    """A finite real number (>= ``minimum`` when given); None passes (the value is optional)."""
-    if value is None:
+def check_number(value: Any, name: str, where: str, minimum: float | None = None, units: str = "",
+                 required: bool = False) -> None:
+    """A finite real number (>= ``minimum`` when given); None passes unless ``required``."""
+    if value is None and not required:
         return
     ok = isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_)) and math.isfinite(float(value))
     if not ok or (minimum is not None and float(value) < minimum):

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from bmtk_like.errors import BuilderError
+from builders.arguments import check_count
 from builders.connection_map import ConnectionMap
 from builders.node_table import Node, NodeArrays, NodeTable, UnknownNodeProperty
 from builders.rules import RULES, AllToAll, ConnectionRule, is_vectorised, _share_of_block
@@ -50,9 +51,7 @@ def resolve_connector(cm: ConnectionMap) -> Any:
     if isinstance(rule, (bool, np.bool_)):
         rule = int(rule)
     if isinstance(rule, (int, np.integer)):
-        if rule < 0:
-            raise BuilderError(f"{cm.describe()}: connection_rule={rule} is a negative synapse count.")
-        return AllToAll(nsyns=int(rule))
+        return AllToAll(nsyns=check_count(rule, "connection_rule (synapses per pair)", cm.describe()))
     if isinstance(rule, str):
         if rule not in RULES:
             raise BuilderError(f"{cm.describe()}: connection_rule={rule!r} is not a known rule "

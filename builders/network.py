@@ -75,6 +75,7 @@ class NetworkBuilder:
         where = f"network '{self.name}': add_nodes"
         if isinstance(N, (bool, np.bool_)) or not isinstance(N, (int, np.integer)) or N < 0:
             raise BuilderError(f"{where}: N must be a non-negative int, got {N!r}.")
+        check_count(N, "N", where)
         if "node_id" in properties:
             raise BuilderError(f"{where}: node_id cannot be set; ids are 0..N-1 in the order nodes are added.")
         type_props, columns = {}, {}

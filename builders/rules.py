@@ -94,7 +94,7 @@ class FixedProbability(ConnectionRule):
     def __init__(self, p: float, nsyns: int | tuple[int, int] = 1, allow_autapses: bool = True,
                  seed: int | None = None):
         super().__init__(nsyns, allow_autapses, seed)
-        check_number(p, "p", "FixedProbability", minimum=0.0)
+        check_number(p, "p", "FixedProbability", minimum=0.0, required=True)
         if not 0.0 <= float(p) <= 1.0:
             raise BuilderError(f"FixedProbability: p must be in [0, 1], got {p}.")
         self.p = float(p)
@@ -218,8 +218,8 @@ class DistanceProbability(ConnectionRule):
         super().__init__(nsyns, allow_autapses, seed)
         if profile not in ("gaussian", "exponential"):
             raise BuilderError(f"DistanceProbability: profile must be 'gaussian' or 'exponential', got {profile!r}.")
-        check_number(p_max, "p_max", "DistanceProbability", minimum=0.0)
-        check_number(sigma, "sigma", "DistanceProbability", units=" µm")
+        check_number(p_max, "p_max", "DistanceProbability", minimum=0.0, required=True)
+        check_number(sigma, "sigma", "DistanceProbability", units=" µm", required=True)
         check_number(cutoff, "cutoff", "DistanceProbability", minimum=0.0, units=" µm")
         if sigma <= 0:
             raise BuilderError(f"DistanceProbability: sigma must be > 0 µm, got {sigma}.")

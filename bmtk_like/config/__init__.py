@@ -23,7 +23,7 @@ Policies, in one place:
 - Units: values are kept as written (popnet configs give ``run.dt`` in
   seconds); backends convert. ``run.extra`` holds the raw ``run`` section.
 - Node sets stay data; a population name used as a node set is resolved
-  against the circuit by ``simulators.core``.
+  against the circuit by ``bmtk_like.node_sets`` (the one operator table).
 - A file the run writes may not be one the config reads.
 - Vocabulary: every key SONATA and bmtk 1.2.0 define is accepted (see
   :mod:`bmtk_like.config.vocabulary` and docs/config_reference.md); ``"enabled": false``

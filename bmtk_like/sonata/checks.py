@@ -13,9 +13,10 @@ from typing import Mapping
 import numpy as np
 
 from bmtk_like.errors import SonataError
+from bmtk_like.sonata.columns import DELAY, NSYNS, SYN_WEIGHT, is_missing
 
 #: per-edge columns that must be numbers (syn_weight and delay finite, nsyns whole and >= 0).
-NUMERIC_EDGE_COLUMNS = ("syn_weight", "delay", "nsyns")
+NUMERIC_EDGE_COLUMNS = (SYN_WEIGHT, DELAY, NSYNS)
 
 
 def _where(pop) -> str:
@@ -44,8 +45,7 @@ def _to_float(value) -> float:
 
 
 def _is_missing(values: np.ndarray) -> np.ndarray:
-    return np.array([v is None or (isinstance(v, float) and np.isnan(v)) or str(v).strip() == ""
-                     for v in values], dtype=bool)
+    return np.array([is_missing(v) for v in values], dtype=bool)
 
 
 def _first(pop, mask: np.ndarray) -> str:
@@ -69,12 +69,12 @@ def edge_value_problems(pop) -> list[str]:
         if problem:
             problems.append(problem)
             continue
-        if column == "syn_weight":
+        if column == SYN_WEIGHT:
             bad = ~np.isfinite(numbers)
             if bad.any():
                 problems.append(f"{_where(pop)}: {int(bad.sum())} edges have a NaN or infinite syn_weight "
                                 f"({_first(pop, bad)}); give every edge type a finite syn_weight.")
-        elif column == "delay":
+        elif column == DELAY:
             bad = (numbers < 0) | np.isinf(numbers)
             if bad.any():
                 problems.append(f"{_where(pop)}: {int(bad.sum())} edges have a negative or infinite delay "

@@ -127,7 +127,12 @@ def read_index(grp: h5py.Group, direction: str) -> tuple[np.ndarray, np.ndarray]
             idx = grp[spelling][direction]
             for range_name in INDEX_RANGE_NAMES:
                 if range_name in idx and "range_to_edge_id" in idx:
-                    return idx[range_name][()].astype(np.int64), idx["range_to_edge_id"][()].astype(np.int64)
+                    pair = idx[range_name], idx["range_to_edge_id"]
+                    bad = [d.name for d in pair if not isinstance(d, h5py.Dataset) or d.dtype.kind not in "iu"]
+                    if bad:
+                        raise SonataError(f"edges file '{grp.file.filename}': index dataset(s) {bad} are not "
+                                          "integer datasets; rewrite the indices (e.g. save the network again).")
+                    return pair[0][()].astype(np.int64), pair[1][()].astype(np.int64)
     return None
 
 

@@ -1,5 +1,6 @@
-"""What every backend shares: circuit tables, node sets, inputs, output folder and log,
-component parameter files, level translation, the backend registry and results.
+"""What every backend shares: the run sequence, circuit tables, node sets, inputs, output folder
+and log, component parameter files, level translation, weight functions, the backend registry
+and results. A backend supplies only the steps that differ.
 
 Importing this package never imports NEST, NEURON or MPI.
 """
@@ -17,13 +18,18 @@ from simulators.core.params import clear_params_cache, component_dir, load_param
 from simulators.core.registry import canonical_name, get_backend, known_backends, register_backend
 from simulators.core.results import SimulationResult
 from simulators.core.run import load_config, run
+from simulators.core.sequence import (add_after_run_hook, begin_run, check_overrides, end_run, failures_logged,
+                                      run_sequence)
+from simulators.core.weights import EdgeBatch, WeightFunctions, add_weight_function, synaptic_weight
 
 __all__ = [
-    "Circuit", "CurrentClamp", "DEFAULT_POPULATION_KEY", "Inputs", "NodeSetResolver",
+    "Circuit", "CurrentClamp", "DEFAULT_POPULATION_KEY", "EdgeBatch", "Inputs", "NodeSetResolver",
     "POINT_DYNAMICS_PARAMS", "POINT_MODEL_TEMPLATE", "PointModel", "PoissonInput", "SimulationResult",
     "SpikeInput", "canonical_name", "clear_params_cache", "close_logging", "collect_inputs",
     "component_dir", "current_clamp", "get_backend", "iter_point_models", "known_backends", "known_outputs",
     "load_config", "load_params_json", "normalize_model_type", "point_model_for_type",
     "poisson_input", "population_groups", "prepare_output_dir", "register_backend", "registry",
     "report_file", "resolve_input_path", "run", "setup_logging", "spike_input", "split_template",
+    "WeightFunctions", "add_after_run_hook", "add_weight_function", "begin_run", "check_overrides", "end_run",
+    "failures_logged", "run_sequence", "synaptic_weight",
 ]

@@ -25,6 +25,9 @@ def _load_json_cached(path: str, mtime_ns: int) -> Any:
             f"dynamics_params file {path} is not valid JSON (line {exc.lineno}, column "
             f"{exc.colno}: {exc.msg}); fix the file or point the node/edge type at another one"
         ) from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"dynamics_params file {path} is not UTF-8 text (byte {exc.start}); is it damaged "
+                          "or binary? Restore the JSON file.") from None
 
 
 def load_params_json(component_dir: str | Path | None, filename: str | Path) -> dict:

@@ -18,7 +18,8 @@ from typing import Any, Optional
 from bmtk_like.errors import SimulationError
 from simulators.core.output import RATES_OUTPUTS
 from simulators.core.results import SimulationResult
-from simulators.core.sequence import begin_run, check_overrides, end_run, failures_logged, run_sequence
+from simulators.core.sequence import (begin_run, check_overrides, check_whole_steps, end_run, failures_logged,
+                                      run_sequence)
 from simulators.popnet.network import PopNetwork, popnet_settings
 from simulators.popnet.solver import DensitySolver, RateResult
 
@@ -56,6 +57,7 @@ class PopSimulator:
         dt = float(overrides.get("dt", network.run_dt_ms(cfg)))
         tstop = float(overrides.get("tstop", cfg.run.tstop))
         tol = float(overrides.get("jump_tol", settings.get("jump_tol", 1e-7)))
+        check_whole_steps(tstop, dt)
         options = {key: overrides.get(key, settings[key] if key in settings else None)
                    for key in ("max_substep", "refine", "accelerate")}
         options = {key: value for key, value in options.items() if value is not None}

@@ -53,6 +53,7 @@ from simulators.popnet.engine_batched import BatchedEngine
 from simulators.popnet.engine_sparse import SparseEngine
 from simulators.popnet.frame import FrameEngine
 from simulators.popnet.operators import VoltageGrid
+from simulators.popnet.uniformization import MAX_JUMPS_PER_STEP
 
 RateLike = Union[float, Callable[[np.ndarray], np.ndarray], tuple]
 
@@ -345,6 +346,11 @@ class DensitySolver:
         self.history[n % self._hist_len, npop:] = ext_rates_per_ms
         x_conn = self.input_rates() * h
         x_pop = np.bincount(self._conn_target, weights=x_conn, minlength=npop).astype(float)
+        if x_pop.size and x_pop.max() > MAX_JUMPS_PER_STEP:     # name the population (the engine cannot)
+            p = int(np.argmax(x_pop))
+            raise SimulationError(f"population '{self.names[p]}': total input rate × step = {x_pop[p]:.3g} jumps "
+                                  f"per step (> {MAX_JUMPS_PER_STEP:g}); check the rates and in-degrees of its "
+                                  "inputs, or use a smaller run.dt")
         fired = self.engine.jumps(x_conn, x_pop)
         ring = (n + self._ref_steps) % self._ref_len
         np.add.at(self.refractory, (ring, self._ref_pop), fired[self._ref_pop] * self._ref_w)

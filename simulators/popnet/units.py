@@ -90,7 +90,7 @@ def population_params_ms_mv(params: Mapping[str, Any], units: str, where: str) -
                 isinstance(value, bool) or not isinstance(value, (int, float))):
             raise ConfigError(f"{where}: population parameter '{key}' is {value!r}; expected a number "
                               f"({'s or V' if units == SI else 'ms or mV'})")
-    if "tau_m" not in params:
+    if params.get("tau_m") is None:
         raise ConfigError(f"{where}: population parameters need 'tau_m' "
                           f"({'s' if units == SI else 'ms'}); found keys {sorted(params)}")
     out = {"tau_m": float(params["tau_m"]) * t}

@@ -114,6 +114,11 @@ def make_plan(cfg, circuit, seed: int = 0) -> ReductionPlan:
     cond = cfg.conditions
     for pop_name, nodes in circuit.nodes.items():
         mtypes = node_model_types(nodes)
+        per_node = sorted(c for c in getattr(nodes, "group_columns", {})
+                          if c in ("morphology", "dynamics_params", "model_template") or c.startswith("dynamics_params."))
+        if per_node and np.any(mtypes == "biophysical"):
+            log.warning("population %s sets %s per node; the reduction fits one point model per node type from "
+                        "the node-types CSV values, so these per-node differences are not reduced", pop_name, per_node)
         for ntid, rows in nodes.type_batches():
             if not rows.size:
                 continue

@@ -38,13 +38,16 @@ def nest_rates(models: dict, dt: float, nest_model: str = "iaf_psc_exp") -> dict
 
 GAINS = np.exp(np.linspace(np.log(0.25), np.log(4.0), 25))
 REPLICAS = 6
+NETWORK_RATES_HZ = 30.0
+"""Drive levels where the cell fires faster than this are left out of the gain fit (networks run below)."""
 
 
 def drive_gains(cases: dict, dt: float, drive_ms: float, nest_model: str = "iaf_psc_exp") -> dict:
     """Excitatory weight gain per case, all in one NEST run. ``cases``: key -> (params, weight pA,
     total input rates Hz, the cell's rates Hz). For each, the gain g of :data:`GAINS` whose point model,
     driven by Poisson input of weight g·weight at those rates, best reproduces the cell's rates
-    (least squares on differences relative to max(rate, 2 Hz), over inputs where either fires), with
+    (least squares on differences relative to max(rate, 2 Hz), over inputs where either fires and the
+    cell fires at most :data:`NETWORK_RATES_HZ`), with
     :data:`REPLICAS` independent neurons per (gain, rate). Returns key -> (g, point rates at g)."""
     from simulators.pointnet.kernel import reset_kernel
     nest = reset_kernel(dt, seed=12345)
@@ -68,7 +71,7 @@ def drive_gains(cases: dict, dt: float, drive_ms: float, nest_model: str = "iaf_
     for key, grids in layout.items():
         point = np.array([[counts[ids].mean() * 1000.0 / drive_ms for ids in grid] for grid in grids])
         cell = np.asarray(cases[key][3], float)[:, None]
-        use = (cell[:, 0] > 0) | (point.max(axis=1) > 0)
+        use = ((cell[:, 0] > 0) | (point.max(axis=1) > 0)) & (cell[:, 0] <= NETWORK_RATES_HZ)
         cost = (((point - cell) / np.maximum(cell, 2.0)) ** 2)[use].sum(axis=0)
         best = int(np.argmin(cost))
         out[key] = (float(GAINS[best]), point[:, best].tolist())

@@ -26,7 +26,7 @@ from simulators.reduction.plan import make_plan
 
 log = logging.getLogger("bmtk_like.reduction")
 POINT_MODELS = ("nest:iaf_psc_exp",)
-FIT_VERSION = "6"
+FIT_VERSION = "7"
 
 
 @dataclass

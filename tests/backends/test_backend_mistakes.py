@@ -67,3 +67,10 @@ def test_unknown_input_module(backend, circuit_config):
     with pytest.raises(ConfigError, match=r"config\.json: input 'inputs\.drive' uses unknown module 'poison' "
                                           r"\(did you mean 'poisson'\?\); known modules: "):
         simulators.run(path, simulator=backend)
+
+
+def test_tstop_not_a_whole_number_of_steps(backend, circuit_config):
+    path = _edit(circuit_config(), lambda c: c["run"].update(tstop=100.05))
+    with pytest.raises(ConfigError, match=r"run\.tstop 100\.05 ms is not a whole number of run\.dt 0\.1 ms steps"):
+        simulators.run(path)
+    assert _untouched(path)

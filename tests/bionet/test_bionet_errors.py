@@ -17,7 +17,7 @@ EXC = dict(edge_type_id=7, model_template="Exp2Syn", dynamics_params="AMPA_ExcTo
            syn_weight=0.001)
 
 
-def test_missing_mechanism_names_node_type_mechanism_and_folder(tmp_path):
+def test_missing_mechanism_names_node_type_mechanism_and_folder(tmp_path, allen_mechanisms):
     models = tmp_path / "models"
     models.mkdir()
     fit = json.loads((CTDB / SCNN1A["dynamics_params"]).read_text())
