@@ -12,7 +12,6 @@ import shutil
 import time
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 HERE = Path(__file__).resolve().parent
@@ -20,68 +19,15 @@ TOLERANCE = {"NEST": 0.25, "popnet": 0.35}
 MIN_RATE_HZ = 1.0
 
 
-def group_rates(config_path: Path, output_dir: Path, tstart_ms: float, tstop_ms: float) -> dict:
-    """Mean rate (Hz) per ``pop_name`` of a spikes output, or of a popnet rates output (a minimal compare,
-    until ``bmtk_like.analysis.compare_levels`` lands)."""
-    from bmtk_like.config import load_config
-    from bmtk_like.reports import SpikeTrains, read_rates
-    from simulators.core import Circuit
-    rates_file = output_dir / "population_rates.h5"
-    if rates_file.exists():
-        out = {}
-        for label, (times, rates) in read_rates(rates_file).items():
-            window = (np.asarray(times) >= tstart_ms) & (np.asarray(times) < tstop_ms)
-            out[label] = float(np.mean(np.asarray(rates)[window]))
-        return out
-    circuit = Circuit.from_config(load_config(config_path))
-    spikes = SpikeTrains.load(output_dir / "spikes.h5")
-    groups = {}
-    for pop, nodes in circuit.nodes.items():
-        if circuit.is_virtual(pop):
-            continue
-        names = np.asarray(nodes.column("pop_name"), dtype=str)
-        for name in np.unique(names):
-            groups[name] = {pop: np.flatnonzero(names == name)}
-    out = {}
-    for name, members in groups.items():
-        count, cells = 0, 0
-        for pop, ids in members.items():
-            if pop in spikes.populations:
-                node_ids, times = spikes.get(pop)
-                count += int(np.count_nonzero(np.isin(node_ids, ids) & (times >= tstart_ms) & (times < tstop_ms)))
-            cells += ids.size
-        out[name] = 1000.0 * count / cells / (tstop_ms - tstart_ms)
-    return out
-
-
-def compare(neuron: dict, nest: dict, popnet: dict) -> pd.DataFrame:
-    rows = []
-    for name in sorted(neuron):
-        row = {"population": name, "NEURON_Hz": neuron[name], "NEST_Hz": nest.get(name, np.nan),
-               "popnet_Hz": popnet.get(name, np.nan)}
-        for level, tol in TOLERANCE.items():
-            rel = (row[f"{level}_Hz"] - neuron[name]) / neuron[name] if neuron[name] > 0 else np.nan
-            row[f"{level}_rel"] = rel
-            row[f"{level}_within_{int(tol * 100)}%"] = bool(abs(rel) <= tol) if neuron[name] >= MIN_RATE_HZ else None
-        rows.append(row)
-    return pd.DataFrame(rows)
-
-
-def plot(table: pd.DataFrame, path: Path) -> None:
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-    fig = Figure(figsize=(6.5, 3.5))
-    FigureCanvasAgg(fig)
-    ax = fig.add_subplot(1, 1, 1)
-    x = np.arange(len(table))
-    for k, level in enumerate(("NEURON", "NEST", "popnet")):
-        ax.bar(x + (k - 1) * 0.27, table[f"{level}_Hz"], width=0.27, label=level)
-    ax.set_xticks(x)
-    ax.set_xticklabels(table["population"])
-    ax.set_ylabel("mean rate (Hz)")
-    ax.legend(fontsize=8)
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
+def compare(outputs: list, config: Path, window: tuple) -> pd.DataFrame:
+    """Per-population rates of the NEURON, NEST and popnet outputs (``bmtk_like.analysis.compare_levels``),
+    with each level checked against its own tolerance (:data:`TOLERANCE`, populations >= 1 Hz on NEURON)."""
+    from bmtk_like.analysis import compare_levels
+    table = compare_levels(outputs, labels=["NEURON", "NEST", "popnet"], window=window, config=config)
+    checked = table["rate_NEURON"] >= MIN_RATE_HZ
+    for level, tol in TOLERANCE.items():
+        table[f"{level}_within_{int(tol * 100)}%"] = ~checked | (table[f"rel_diff_{level}"].abs() <= tol)
+    return table.drop(columns=["ok"])
 
 
 def main(out: Path, scale: float, tstop: float, skip_neuron: bool = False) -> pd.DataFrame:
@@ -115,12 +61,11 @@ def main(out: Path, scale: float, tstop: float, skip_neuron: bool = False) -> pd
     pop_run = simulators.run(str(reduced.config_path), simulator="popnet")
     timings["popnet"] = time.perf_counter() - t0
     window = (min(200.0, tstop / 4), tstop)          # skip the initial transient
-    table = compare(group_rates(config, out / "output", *window),
-                    group_rates(reduced.config_path, Path(nest_run.output_dir), *window),
-                    group_rates(reduced.config_path, Path(pop_run.output_dir), *window))
-    table.to_csv(out / "comparison.csv", index=False, float_format="%.3f")
-    plot(table, out / "comparison.png")
-    print(table.to_string(index=False, float_format=lambda v: f"{v:.2f}"))
+    table = compare([out / "output", Path(nest_run.output_dir), Path(pop_run.output_dir)], config, window)
+    table.to_csv(out / "comparison.csv", float_format="%.3f")
+    from bmtk_like.analysis import plot_comparison
+    plot_comparison(table, out / "comparison.png", title="one circuit, three levels")
+    print(table.to_string(float_format=lambda v: f"{v:.2f}"))
     print("wall-clock (s): " + ", ".join(f"{k} {v:.1f}" for k, v in timings.items()))
     return table
 

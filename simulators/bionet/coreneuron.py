@@ -19,7 +19,8 @@ Turned on by ``"run": {"coreneuron": true}`` or ``bmtk-like run CONFIG --coreneu
   which CoreNEURON fills and hands back; the files equal NEURON's (tests/bionet/test_bionet_coreneuron.py).
 * Limits, checked before the run so CoreNEURON never aborts the process: every mechanism in use must
   exist in CoreNEURON (its built-ins `CORENEURON_BUILTINS` or the compiled .mod files), so NEURON's
-  IntFire1/2/4 artificial cells and the ``extracellular`` mechanism are refused, naming them.
+  IntFire1/2/4 artificial cells and the ``extracellular`` mechanism are refused, naming them;
+  bmtk_like's own artificial cells (``mod/point_models``, NEST's iaf_psc_exp/alpha) are compiled in.
 """
 from __future__ import annotations
 
@@ -57,6 +58,8 @@ def used_mechanism_names(network) -> set[str] | None:
         if model.kind == "hoc":
             return None
         names |= set(model.mechanisms)
+        if model.artificial:
+            names.add(model.artificial)
     for edges in network.circuit.edges.values():
         if not edges.has_column("model_template"):
             continue
@@ -68,28 +71,40 @@ def used_mechanism_names(network) -> set[str] | None:
     return names
 
 
+def _translation_mod_files(network, used: set[str] | None) -> list[Path]:
+    """.mod files of bmtk_like's own artificial cells (point neurons translated from NEST) the circuit uses."""
+    folders = sorted({m.translation.mechanisms_dir for m in network.models.values()
+                      if m.translation is not None and m.translation.mechanisms_dir is not None})
+    return [p for folder in folders for p in mechanisms.find_mod_files(folder)
+            if used is None or mechanisms.mechanism_names([p]) & used]
+
+
 def load_mechanisms(network, mechanisms_dir: Path | None) -> None:
-    """Compile for CoreNEURON (if not cached) and load the .mod files of ``mechanisms_dir`` the circuit
-    uses; point CoreNEURON at the built library. Without .mod files CoreNEURON runs on its built-ins."""
+    """Compile for CoreNEURON (if not cached) and load the .mod files the circuit uses, from ``mechanisms_dir``
+    and bmtk_like's own artificial cells, as one library; point CoreNEURON at it. Without .mod files
+    CoreNEURON runs on its built-ins."""
     used = used_mechanism_names(network)
     mods = mechanisms.find_mod_files(mechanisms_dir) if mechanisms_dir is not None and \
         Path(mechanisms_dir).is_dir() else []
     if used is not None:
         mods = [p for p in mods if mechanisms.mechanism_names([p]) & used]
+    own = _translation_mod_files(network, used)
+    mods = mods + [p for p in own if p.name not in {m.name for m in mods}]
     if not mods:
         return
+    folder = mechanisms_dir if mechanisms_dir is not None else own[0].parent
     names = frozenset(mechanisms.mechanism_names(mods))
     if _state["library"] is not None and names <= _state["names"]:
         return              # a build loaded earlier in this process covers them
     already = names & mechanisms.loaded_mechanisms()
     if already or _state["library"] is not None:
         raise SimulationError(
-            f"the mechanisms {sorted(already or names - _state['names'])} of {mechanisms_dir} are needed for "
+            f"the mechanisms {sorted(already or names - _state['names'])} of {folder} are needed for "
             "CoreNEURON, but this NEURON process already loaded "
             + ("them for NEURON's own solver" if already else f"CoreNEURON's library {_state['library']}")
             + " and cannot load a second build of the same mechanisms: run the CoreNEURON simulation in a "
             "fresh process")
-    build_dir = mechanisms.load_mechanisms(mechanisms_dir, mods, coreneuron=True)
+    build_dir = mechanisms.load_mechanisms(folder, mods, coreneuron=True)
     library = next(build_dir.glob("*/libcorenrnmech.so"), None)
     if library is None:
         raise SimulationError(f"nrnivmodl -coreneuron built no libcorenrnmech.so in {build_dir}; delete that "
@@ -106,6 +121,8 @@ def _mechanisms_in_use() -> dict[str, str]:
     for sec in h.allsec():
         for mech in sec(0.5):
             found.setdefault(mech.name(), sec.name())
+    if not found:              # no sections: nothing but artificial cells (checked by model); and
+        return found           # pp_begin needs a section to exist
     mt = h.MechanismType(1)
     ref = h.ref("")
     for i in range(int(mt.count())):
@@ -118,12 +135,13 @@ def _mechanisms_in_use() -> dict[str, str]:
 
 def check_model(network) -> None:
     """Refuse, before CoreNEURON sees it, a model using a mechanism CoreNEURON does not have."""
-    artificial = sorted({m.description for m in network.models.values() if m.kind == "artificial"})
+    available = CORENEURON_BUILTINS | _state["names"]
+    artificial = sorted({f"{m.description} ({m.artificial})" for m in network.models.values()
+                         if m.kind == "artificial" and m.artificial not in available})
     if artificial:
         raise SimulationError(
-            f"CoreNEURON cannot run NEURON's artificial cells (IntFire1/2/4 are not in the 9.0.2 wheel's CoreNEURON "
-            f"library): {', '.join(artificial)}; run without --coreneuron (run.coreneuron false)")
-    available = CORENEURON_BUILTINS | _state["names"]
+            f"CoreNEURON cannot run NEURON's built-in artificial cells (IntFire1/2/4 are not in the 9.0.2 wheel's "
+            f"CoreNEURON library): {', '.join(artificial)}; run without --coreneuron (run.coreneuron false)")
     missing = {name: where for name, where in _mechanisms_in_use().items()
                if name not in available and not name.endswith("_ion")}
     if missing:

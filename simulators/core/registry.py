@@ -80,3 +80,4 @@ def get_backend(name: str) -> Callable:
 register_backend("NEST", ("pointnet",), "simulators.pointnet:run_config")
 register_backend("NEURON", ("bionet",), "simulators.bionet:run_config")
 register_backend("popnet", ("DiPDE", "population"), "simulators.popnet:run_config")
+register_backend("SSN", ("ssn_rates",), "simulators.ssn:run_config")

@@ -65,7 +65,6 @@ class BatchedEngine:
     def __init__(self, grid: VoltageGrid, taus: Sequence[float], v_resets: Sequence[float],
                  kernels: Sequence[JumpKernel], dt: float, jump_tol: float) -> None:
         self.grid, self.jump_tol = grid, jump_tol
-        self.kernels = list(kernels)         # per population index, for the compiled kernel
         n, npop = grid.n, len(taus)
         self.npop = npop
         # Offsets beyond ±n act like ±n (everything fires / lands on the floor).
@@ -88,7 +87,6 @@ class BatchedEngine:
         self._cells = slice(self.pad_lo, self.pad_lo + n)
         self._build_slots(kernels)
         self._leak_half = self._padded_leak(taus, dt / 2)
-        self.leak_taus = list(taus)          # per row, for the compiled kernel
         size = npop * w
         self._bufs = [np.zeros(size + 2 * self.margin) for _ in range(4)]   # state, v, h, z
         points = [grid.split_point(v) for v in v_resets]

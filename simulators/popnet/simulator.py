@@ -34,7 +34,7 @@ class PopSimulator:
     """The density solver set up for one config: ``dt`` and ``tstop`` in ms."""
 
     def __init__(self, network: PopNetwork, dt: float, tstop: float, cfg: Any = None,
-                 jump_tol: float = 1e-9, **solver_options: Any) -> None:
+                 jump_tol: float = 1e-7, **solver_options: Any) -> None:
         if not tstop > 0:
             raise SimulationError(f"run.tstop must be > 0 ms, got {tstop}")
         self.network, self.cfg, self.tstop = network, cfg, float(tstop)
@@ -56,7 +56,7 @@ class PopSimulator:
         settings = popnet_settings(cfg)
         dt = float(overrides.get("dt", network.run_dt_ms(cfg)))
         tstop = float(overrides.get("tstop", cfg.run.tstop))
-        tol = float(overrides.get("jump_tol", settings.get("jump_tol", 1e-9)))
+        tol = float(overrides.get("jump_tol", settings.get("jump_tol", 1e-7)))
         check_whole_steps(tstop, dt)
         options = {key: overrides.get(key, settings[key] if key in settings else None)
                    for key in ("max_substep", "refine", "accelerate")}

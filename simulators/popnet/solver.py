@@ -7,39 +7,36 @@ Equations (rest = reset = 0 unless ``v_reset`` says otherwise, all in mV, ms):
 with λₖ = nsyns × (delayed) presynaptic rate and r the flux of jumps across θ.
 
 **dt is the reporting interval, not the accuracy knob.** The solver advances in
-internal steps h = dt / m, m = ceil(dt / ``max_substep``) (default ``max_substep``
-0.1 ms), and reports each population's rate averaged over every dt. Coupling
-(recurrent input, delays, external rates, the refractory ring) runs at h.
+internal steps h = dt / m, m = ceil(dt / ``max_substep``) (default 0.1 ms), and reports
+each population's rate averaged over every dt. Coupling (recurrent input, delays,
+external rates, the refractory ring) runs at h.
 
-One internal step is Strang-split: exact leak over h/2, all synaptic jumps over h,
-re-injection at reset of what fired (after the refractory ring), exact leak over
-h/2. The jump part exp(h·Σ λₖ(Qₖ − I)) is applied by uniformization: Σₘ Poisson(m;
-Λh)·Q̄ᵐ p, Λ = Σ λₖ per population, Q̄ = Σ (λₖ/Λ) Qₖ, truncated once the Poisson tail
-is below ``jump_tol`` and the tail lumped into the last term. Every factor is a
-column-stochastic matrix, so mass is conserved to rounding and the density stays
-non-negative for any h. Mass that fires mid-step re-enters at reset mid-step (after
-t_ref split on the h grid, mean exact), so no spurious refractory time is added.
+**Method (default engine, :mod:`frame`).** Over periods of ≈ τ/10 the density is kept in
+the co-moving frame u = v·e^{t/τ}, where the leak is the identity; jumps (w·e^{t/τ}),
+threshold and reset move instead, evaluated at each step's midpoint. Each step applies
+the synaptic jumps exp(h·Σ λₖ(Qₖ − I)) by uniformization: Σₘ Poisson(m; Λh)·Q̄ᵐ p,
+Λ = Σ λₖ, truncated once the Poisson tail is below ``jump_tol`` (tail lumped into the last
+term); mass past the threshold fires and re-enters at reset after t_ref (ring buffer,
+split on the h grid with exact mean). At the end of each period one exact leak map
+returns the density to the v-grid. Every factor is column-stochastic: mass is conserved to
+rounding, the density stays non-negative. The split engines (``engine="batched"`` or
+``"sparse"``: Strang leak h/2 – jumps – leak h/2 on the v-grid) remain available; their
+leak map diffuses ≈ (v/τ)·dv/2 mV²/ms, several % of the rate on coarse grids at h = 0.1 ms.
 
-**Internal grid.** The leak map splits each cell's image between two cells, a
-numerical diffusion of at most ≈ dv²/(6h) mV²/ms; jumps that are not a multiple of
-dv add ≤ dv²/4 per jump. Both are small against the jumps' own diffusion λw²/2 when
-dv ≪ w, so each population's grid is refined by an integer factor until
-dv ≤ rms(w)/10 for the smallest rms jump among its connections (jumps below
-θ/1000 count as drift and are ignored), at most ``MAX_CELLS`` cells. Populations
-that share a given grid share the refined one.
+**Internal grid.** Jumps that are not a whole number of cells add ≤ dv²/4 of variance
+each, the remap ≤ dv²/4 per period; so each grid is refined by an integer factor until
+dv ≤ rms(w)/3 for the smallest rms jump among its connections (jumps below θ/1000 count as
+drift and are ignored), at most ``MAX_CELLS`` cells; populations sharing a grid keep sharing.
 
-**Error bound (measured, documented in tests/popnet/test_accuracy.py).** Against the
-h → 0, dv → 0 limit of the same equation: splitting error ≤ 0.1% of the rate at
-h ≤ 0.1 ms (0.12% at 0.25 ms, 0.5% at 0.5 ms, 1.8% at 1 ms, 12% at 2 ms for
-74 × 10 Hz × 1 mV into θ = 20 mV, τ = 20 ms); grid error ≤ 0.2% at dv ≤ w/10
-(w = 0.1 mV at 9.5 kHz: +1.1% at w/2, +0.13% at w/10). Against NEST Monte Carlo of
-≥ 10,000 iaf_psc_delta neurons the sweep in tests/popnet/ holds 2% (single
-populations) and 5% (recurrent pairs) for config dt 0.1–2 ms, coarse and fine grids.
+**Error bound (measured; tests/popnet/test_accuracy.py holds the table).** Against NEST Monte
+Carlo of ≥ 10,000 ``iaf_psc_delta`` neurons per population: single populations within
+1% (jumps 0.1–5 mV, 1–50 Hz, reset below rest, t_ref 0–5 ms, 10 or 100 cells per
+jump), identical for config dt 0.1, 0.5, 1 and 2 ms (the internal step does not change);
+recurrent E/I pairs within the 5% the tests allow. The instantaneous rate ripples at the
+period on coarse grids (±0.6% at 10 cells per jump, ±0.01% at 100); means are unaffected.
 
-The engines hold the densities: :mod:`engine_batched` when every population
-shares one voltage grid (rows of one 2-D buffer, jumps as row-scaled shifted
-adds; :mod:`kernel` runs its whole loop compiled when numba is installed),
-:mod:`engine_sparse` otherwise. This module validates the network, keeps the delay
+The engines hold the densities: :mod:`frame` (default; :mod:`kernel` runs its loop
+compiled when numba is installed, else numpy), :mod:`engine_batched` and :mod:`engine_sparse`. This module validates the network, keeps the delay
 ring buffer of past rates and the refractory ring, and reports rates. Units at
 this API: ms, mV, Hz.
 """
@@ -54,6 +51,7 @@ from bmtk_like.errors import SimulationError
 from simulators.popnet import distributions as dists
 from simulators.popnet.engine_batched import BatchedEngine
 from simulators.popnet.engine_sparse import SparseEngine
+from simulators.popnet.frame import FrameEngine
 from simulators.popnet.operators import VoltageGrid
 from simulators.popnet.uniformization import MAX_JUMPS_PER_STEP
 
@@ -138,7 +136,7 @@ class RateResult:
         return self.rates[:, self.names.index(name)]
 
 
-ENGINES = ("auto", "batched", "sparse")
+ENGINES = ("auto", "frame", "batched", "sparse")
 MAX_DELAY_STEPS = 10_000_000
 """Longest delay in internal steps (the ring buffer of past rates holds one row per step)."""
 SUBSTEP_RANGE = (0.1, 0.5)
@@ -156,6 +154,7 @@ MAX_CELLS = 20_000
 """Grid refinement stops at this many cells per population."""
 CELLS_PER_JUMP = 3.0
 """Refine until dv <= rms jump / this."""
+# the automatic step below serves the split engines; the frame engine takes SUBSTEP_RANGE[0]
 
 
 def refinement(grid: VoltageGrid, jump_rms: Sequence[float]) -> int:
@@ -182,7 +181,7 @@ class DensitySolver:
     def __init__(self, populations: Sequence[Population],
                  connections: Sequence[Connection],
                  externals: Sequence[ExternalPopulation] = (),
-                 dt: float = 0.1, jump_tol: float = 1e-9, engine: str = "auto",
+                 dt: float = 0.1, jump_tol: float = 1e-7, engine: str = "auto",
                  max_substep: Optional[float] = None, refine: bool = True,
                  accelerate: Union[bool, str] = "auto") -> None:
         if not dt > 0:
@@ -204,7 +203,8 @@ class DensitySolver:
         self.given_grids = [p.grid() for p in self.populations]
         self.grids = self._internal_grids() if refine else list(self.given_grids)
         if max_substep is None:
-            max_substep = auto_substep(self.grids, [p.tau_m for p in self.populations])
+            max_substep = (SUBSTEP_RANGE[0] if engine in ("auto", "frame")
+                           else auto_substep(self.grids, [p.tau_m for p in self.populations]))
         self.substeps = max(1, int(np.ceil(self.dt / max_substep - 1e-9)))
         self.h = self.dt / self.substeps
         self.n_cells = sum(g.n for g in self.grids)
@@ -215,12 +215,14 @@ class DensitySolver:
         if engine == "batched" and len(shape) > 1:
             raise SimulationError("density solver: engine 'batched' needs every population on the "
                                   "same voltage grid (v_min, threshold, dv); use 'sparse'")
-        if engine == "sparse" or len(shape) > 1:
+        if engine in ("auto", "frame"):
+            weights = [(self.names.index(c.target), dists.as_distribution(c.weight)) for c in self.connections]
+            self.engine = FrameEngine(self.grids, taus, weights, self.h, jump_tol, self._compiled(accelerate))
+        elif engine == "sparse" or len(shape) > 1:
             self.engine = SparseEngine(self.grids, taus, kernels, self.h, jump_tol)
         else:
             resets = [p.v_reset for p in self.populations]
             self.engine = BatchedEngine(self.grids[0], taus, resets, kernels, self.h, jump_tol)
-        self._kernel = self._compiled(accelerate)
         self.reset_state()
 
     # ------------------------------------------------------------------ setup
@@ -238,22 +240,17 @@ class DensitySolver:
         return [VoltageGrid(g.v_min, g.threshold, g.cell / factor[(g.v_min, g.threshold, g.dv)],
                             g.v_reset) for g in self.given_grids]
 
-    def _compiled(self, accelerate: Union[bool, str]):
+    @staticmethod
+    def _compiled(accelerate: Union[bool, str]) -> bool:
+        """Whether the frame engine runs its loop compiled (numba)."""
         if accelerate not in (True, False, "auto"):
             raise SimulationError(f"density solver: accelerate must be True, False or 'auto', got {accelerate!r}")
-        if accelerate is False or not isinstance(self.engine, BatchedEngine):
-            if accelerate is True:
-                raise SimulationError("density solver: accelerate=True needs the batched engine "
-                                      "(every population on one grid)")
-            return None
         from simulators.popnet import kernel
 
-        if not kernel.HAVE_NUMBA:
-            if accelerate is True:
-                raise SimulationError("density solver: accelerate=True needs numba "
-                                      "(pip install numba, or the 'fast' extra)")
-            return None
-        return kernel.BatchedKernel(self)
+        if accelerate is True and not kernel.HAVE_NUMBA:
+            raise SimulationError("density solver: accelerate=True needs numba "
+                                  "(pip install numba, or the 'fast' extra)")
+        return bool(accelerate) and kernel.HAVE_NUMBA
 
     def _build_connections(self) -> list:
         """Validate the connections; return one jump kernel (target, cell offsets,
@@ -320,7 +317,10 @@ class DensitySolver:
     @property
     def state(self) -> np.ndarray:
         """Probability per cell of every population (in order), then one sink
-        per population (empty between steps)."""
+        per population (empty between steps); on the v-grids."""
+        if isinstance(self.engine, FrameEngine):
+            cells = [self.density(n)[1] * g.cell for n, g in zip(self.names, self.grids)]
+            return np.concatenate(cells + [np.zeros(len(self.names))])
         return self.engine.state_vector()
 
     def input_rates(self) -> np.ndarray:
@@ -339,6 +339,8 @@ class DensitySolver:
 
     def _substep(self, ext_rates_per_ms: np.ndarray) -> np.ndarray:
         """One internal step with external rates in 1/ms; returns rates in 1/ms."""
+        if isinstance(self.engine, FrameEngine):
+            return self.engine.advance(self, np.asarray(ext_rates_per_ms, float)[None, :])[0]
         npop, h = len(self.populations), self.h
         n = self.step_count
         self.history[n % self._hist_len, npop:] = ext_rates_per_ms
@@ -383,8 +385,8 @@ class DensitySolver:
         while done < nsteps:
             count = min(chunk, nsteps - done)
             ext = self._external_table(count * m)
-            if self._kernel is not None:
-                sub = self._kernel.run(ext)
+            if isinstance(self.engine, FrameEngine):
+                sub = self.engine.advance(self, ext)
             else:
                 sub = np.array([self._substep(ext[i]) for i in range(count * m)])
             rates[done:done + count] = sub.reshape(count, m, -1).mean(axis=1)
@@ -403,6 +405,9 @@ class DensitySolver:
             raise SimulationError(f"no internal population '{name}'; known: {self.names}")
         p = self.names.index(name)
         g = self.grids[p]
+        if isinstance(self.engine, FrameEngine):
+            elapsed = (self.step_count % self.engine.tables.period) * self.h
+            return g.centers, self.engine.cells(p, elapsed) / g.cell
         return g.centers, self.engine.cells(p) / g.cell
 
     def total_mass(self) -> np.ndarray:

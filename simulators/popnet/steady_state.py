@@ -20,7 +20,12 @@ from scipy.sparse.linalg import spsolve
 from bmtk_like.errors import SimulationError
 from simulators.popnet import distributions as dists
 from simulators.popnet.operators import jump_coo, leak_generator
+from simulators.popnet.operators import VoltageGrid
 from simulators.popnet.solver import DensitySolver
+
+REFINE = 8
+"""Default refinement of the solver's grids for the stationary problem (upwind diffusion)."""
+MAX_CELLS = 100_000
 
 
 @dataclass
@@ -33,10 +38,13 @@ class SteadyState:
 
 
 class _PopulationOperators:
-    """Leak generator and per-unit-rate jump generators of one population."""
+    """Leak generator and per-unit-rate jump generators of one population, on the solver's
+    grid refined ``refine`` times (the upwind leak generator diffuses ≈ (v/τ)·dv/2 mV²/ms)."""
 
-    def __init__(self, solver: DensitySolver, p: int) -> None:
-        self.grid = g = solver.grids[p]
+    def __init__(self, solver: DensitySolver, p: int, refine: int = 1) -> None:
+        base = solver.grids[p]
+        refine = max(1, min(int(refine), MAX_CELLS // base.n))
+        self.grid = g = VoltageGrid(base.v_min, base.threshold, base.cell / refine, base.v_reset)
         self.t_ref = solver.populations[p].t_ref
         self.leak = leak_generator(g, solver.populations[p].tau_m)
         self.jumps = []     # (connection index, cell block n x n, firing row 1 x n)
@@ -76,14 +84,16 @@ class _PopulationOperators:
 
 
 def steady_state(solver: DensitySolver, t: float = 0.0, guess: dict | None = None,
-                 tol: float = 1e-9, max_iter: int = 500, method: str = "auto") -> SteadyState:
+                 tol: float = 1e-9, max_iter: int = 500, method: str = "auto",
+                 refine: int = REFINE) -> SteadyState:
     """Stationary rates of ``solver``'s network with external rates taken at time
     ``t`` ms; ``guess`` optional starting rates (Hz) per internal population;
-    ``method`` "hybr", "iterate" (damped fixed point) or "auto" (see module doc)."""
+    ``method`` "hybr", "iterate" (damped fixed point) or "auto" (see module doc);
+    ``refine``: grid refinement of the stationary problem (densities on that grid)."""
     if method not in ("auto", "hybr", "iterate"):
         raise SimulationError(f"steady state: method '{method}' is not one of auto, hybr, iterate")
     npop = len(solver.populations)
-    ops = [_PopulationOperators(solver, p) for p in range(npop)]
+    ops = [_PopulationOperators(solver, p, refine) for p in range(npop)]
     ext = np.array([e.rates_at(np.array([t]))[0] for e in solver.externals]) / 1000.0
     src = np.array([solver._src_index[c.source] for c in solver.connections], dtype=np.int64)
     nsyns = np.array([c.nsyns for c in solver.connections], dtype=float)
@@ -118,5 +128,5 @@ def steady_state(solver: DensitySolver, t: float = 0.0, guess: dict | None = Non
     else:
         r = r0
     rates, masses = evaluate(r)
-    dens = {n: (g.centers, m / g.cell) for n, g, m in zip(solver.names, solver.grids, masses)}
+    dens = {n: (op.grid.centers, m / op.grid.cell) for n, op, m in zip(solver.names, ops, masses)}
     return SteadyState({n: float(x) * 1000.0 for n, x in zip(solver.names, rates)}, dens, converged)

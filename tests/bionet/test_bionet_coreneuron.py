@@ -109,7 +109,8 @@ def test_a_process_that_loaded_them_for_neuron_asks_for_a_fresh_one(allen_mechan
     """NEURON cannot load a second build of loaded mechanisms: refused before compiling anything."""
     from types import SimpleNamespace
     from simulators.bionet import coreneuron
-    network = SimpleNamespace(models={"t": SimpleNamespace(kind="biophysical", mechanisms={"NaTs", "pas"})},
+    network = SimpleNamespace(models={"t": SimpleNamespace(kind="biophysical", mechanisms={"NaTs", "pas"},
+                                                           artificial=None, translation=None)},
                               circuit=SimpleNamespace(edges={}))
     with pytest.raises(SimulationError, match=r"\['NaTs'\].*already loaded them for NEURON's own solver.*fresh process"):
         coreneuron.load_mechanisms(network, allen_mechanisms)
@@ -206,3 +207,30 @@ def test_bio_1cell_fixture_gives_neurons_spikes_and_trace(tmp_path, variant):
     data_key = next(k for k in traces["neuron"] if k.endswith("/data"))
     assert np.ptp(traces["neuron"][data_key]) > 50.0                     # spikes in the trace
     np.testing.assert_array_equal(traces["core"][data_key], traces["neuron"][data_key])
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("model", ["iaf_psc_exp", "iaf_psc_alpha"])
+def test_nest_point_neurons_translated_to_our_artificial_cells_run_on_coreneuron(tmp_path, model):
+    """bmtk_like's own artificial cells (mod/point_models) are compiled into CoreNEURON's library too."""
+    from tests.crosslevel.test_three_levels import DT, LIF, write_point_circuit
+    rng = np.random.default_rng(3)
+    exc = np.sort(rng.choice(np.arange(1, 1900), 300, replace=False)) * DT
+    inh = np.sort(rng.choice(np.arange(1, 1900), 80, replace=False)) * DT
+    config = write_point_circuit(tmp_path, [{**LIF, "tau_syn_ex": 3.0, "tau_syn_in": 6.0},
+                                            {**LIF, "V_m": -60.0, "I_e": 150.0, "V_reset": -65.0}],
+                                 {0: exc, 1: inh}, [(900.0, 1.0), (-600.0, 1.5)])
+    types = (tmp_path / "net_node_types.csv").read_text().replace("iaf_psc_delta", model)
+    (tmp_path / "net_node_types.csv").write_text(types)
+    data = json.loads(config.read_text())
+    data["output"]["log_file"] = "log.txt"
+    config.write_text(json.dumps(data))
+    runs = {}
+    for name, flags in (("neuron", ()), ("core", ("--coreneuron",))):
+        proc = _cli(config, "--quiet", "--simulator", "NEURON", "--output-dir", str(tmp_path / name), *flags)
+        assert proc.returncode == 0, proc.stderr[-3000:]
+        runs[name] = SpikeTrains.from_sonata(tmp_path / name / "spikes.h5").get("net")
+    assert "simulating on CoreNEURON" in (tmp_path / "core" / "log.txt").read_text()
+    assert np.unique(runs["neuron"][0]).size == 2 and runs["neuron"][0].size >= 20
+    np.testing.assert_array_equal(runs["core"][0], runs["neuron"][0])
+    np.testing.assert_array_equal(runs["core"][1], runs["neuron"][1])

@@ -8,6 +8,10 @@ the example's folder as bmtk users run them, and must agree with bmtk:
   has no model_name) within max(5 %, 2 spikes);
 - where both write a membrane-potential report, every recorded node's trace within 1 mV RMS
   (on bmtk's kept frames, one per ms).
+
+Configs that cannot run anywhere are listed with their reason in bmtk_corpus.NOT_RUNNABLE; where
+bmtk 1.2.0 mis-reads a config, its reference ran on an equivalent one (bmtk_corpus.BMTK_WORKAROUNDS)
+while ours runs the config unchanged. Cost: ~90 s CPU for all our runs (measured, printed per config).
 """
 from __future__ import annotations
 
@@ -25,7 +29,7 @@ import pytest
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from bmtk_corpus import (BMTK_RUNNABLE, DIPDE_CONFIGS, FIXTURES, NOT_RUNNABLE,  # noqa: E402
+from bmtk_corpus import (BMTK_RUNNABLE, DIPDE_CONFIGS, DIPDE_RUN_HERE, FIXTURES, NOT_RUNNABLE,  # noqa: E402
                          counts_by_model_name, read_spike_counts, read_traces, reference_name,
                          trace_reports)
 
@@ -122,7 +126,7 @@ def test_config_agrees_with_bmtk(corpus, folder, config, level):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("folder,config", DIPDE_CONFIGS, ids=[f"{f}/{c}" for f, c in DIPDE_CONFIGS])
+@pytest.mark.parametrize("folder,config", DIPDE_RUN_HERE, ids=[f"{f}/{c}" for f, c in DIPDE_RUN_HERE])
 def test_dipde_config_runs_unchanged(corpus, folder, config):
     """No DiPDE on PyPI, so bmtk's popnet cannot run here: our run must take the config unchanged and
     report every internal population (pop_2pops' rates against DiPDE's and pop_7pops_converted's
@@ -132,7 +136,6 @@ def test_dipde_config_runs_unchanged(corpus, folder, config):
     rates = read_rates(output_dir / "population_rates.h5")
     means = {pop: float(np.mean(r)) for pop, (_, r) in sorted(rates.items())}
     print(f"\nCORPUS-DIPDE | {folder} | {config} | mean rates Hz {means} | ours {wall:.1f} s wall, {cpu:.1f} s CPU")
-    expected = {"pop_2pops": {"excitatory", "inhibitory"},
-                "pop_7pops_converted": {"Scnn1a", "Rorb", "Nr5a1", "PV1", "PV2", "LIF_exc", "LIF_inh"}}[folder]
+    expected = {"pop_2pops": {"excitatory", "inhibitory"}}[folder]
     assert expected <= set(rates)
     assert all(np.all(np.isfinite(r)) and np.all(r >= 0) for _, r in rates.values())

@@ -28,7 +28,7 @@ def test_small_multiscale_run_compares_three_levels(tmp_path, monkeypatch):
     finally:
         sys.modules.pop("build", None)
     saved = pd.read_csv(folder / "comparison.csv")
-    assert sorted(saved["population"]) == ["Nr5a1", "PV", "Rorb", "Scnn1a"]
-    assert (table["NEURON_Hz"] > 0).any() and (table["NEST_Hz"] > 0).any() and (table["popnet_Hz"] > 0).any()
+    assert sorted(saved["group"]) == ["Nr5a1", "PV", "Rorb", "Scnn1a"]
+    assert (table["rate_NEURON"] > 0).any() and (table["rate_NEST"] > 0).any() and (table["rate_popnet"] > 0).any()
     report = pd.read_csv(folder / "reduced" / "reduction_report.csv")
     assert len(report) == 4 and (folder / "comparison.png").stat().st_size > 1000

@@ -6,7 +6,7 @@ the ecephys module, the spike-train readers and FilterNet's movie/audio inputs.
 """
 from __future__ import annotations
 
-from bmtk_like.config.vocabulary.keys import (IGNORED, NEST, NEURON, OURS, POPNET, Key, Module,
+from bmtk_like.config.vocabulary.keys import (IGNORED, NEST, NEURON, OURS, POPNET, SSN, Key, Module,
                                               Text, keys)
 
 #: Keys every input entry may have.
@@ -206,21 +206,57 @@ AUDIO_KEYS = keys(
     Key("normalize", "boolean or list", "rescale the cochleagram"), *_MOVIE_COMMON,
 )
 
+#: bmtk popnet ``ssn``: initial states and external rates of rate units (simulators/ssn/inputs.py).
+SSN_FILE_KEYS = keys(
+    Key("file", "path", "SSN: the table (csv), array (npy) or rates file (h5) to read", acts=SSN),
+    Key("sep", "string", "SSN csv: column separator", default=" ", acts=SSN),
+    Key("index_col", "string", "SSN init_states csv: node id column", default="node_id", acts=SSN),
+    Key("value_col", "string", "SSN init_states csv: value column", default="initial_state", acts=SSN),
+    Key("strict_mapping", "boolean", "SSN init_states csv: every node must be in the file",
+        default=False, acts=SSN),
+)
+SSN_INIT_KEYS = keys(
+    Key("initial_state", "number", "SSN constant: the initial rate of every unit", acts=SSN),
+    Key("initial_states", "list", "SSN list: one initial rate per unit", acts=SSN),
+    Key("shuffle", "boolean", "SSN list: permute the values", default=False, acts=SSN),
+    Key("distribution", "string", "SSN random: uniform, normal, poisson or lognormal", acts=SSN),
+    Key("low", "number", "SSN random uniform: lower bound", default=0.0, acts=SSN),
+    Key("high", "number", "SSN random uniform: upper bound", default=1.0, acts=SSN),
+    Key("mean", "number", "SSN random normal/lognormal: mean", default=0.0, acts=SSN),
+    Key("std", "number", "SSN random normal: standard deviation", default=1.0, acts=SSN),
+    Key("sigma", "number", "SSN random lognormal: sigma", default=1.0, acts=SSN),
+    Key("lambda", "number", "SSN random poisson: mean", default=1.0, acts=SSN),
+    Key("seed", "integer", "SSN random/shuffle: seed (default run.seed)", origin=OURS, acts=SSN),
+    Key("init_function", "function", "bmtk: a Python function (scripts only)", acts=IGNORED),
+    Key("inputs_generator", "function", "bmtk: a Python function (scripts only)", acts=IGNORED),
+)
+SSN_TYPES = ("init_states", "external_rates")
+
 _NO_BACKEND: tuple[str, ...] = ()
 _FILTERNET = "bmtk FilterNet (LGN) input; no bmtk_like backend runs FilterNet"
 
 MODULES = {m.name: m for m in (
-    Module("sonata", "input", "spike trains from a SONATA spikes file", SPIKE_FILE_KEYS,
-           ("spikes",), aliases=("h5", "hdf5"), input_type_checked=True),
-    Module("csv", "input", "spike trains from a CSV table (timestamps, node_ids[, population])",
-           SPIKE_FILE_KEYS, ("spikes",), input_type_checked=True),
+    Module("sonata", "input", "spike trains from a SONATA spikes file; SSN: external rates",
+           {**SPIKE_FILE_KEYS, **SSN_FILE_KEYS}, ("spikes", "external_rates"), aliases=("h5", "hdf5"),
+           input_type_checked=True, runs_on=(NEURON, NEST, POPNET, SSN)),
+    Module("csv", "input", "spike trains from a CSV table (timestamps, node_ids[, population]); SSN: "
+           "initial states or external rates", {**SPIKE_FILE_KEYS, **SSN_FILE_KEYS}, ("spikes",) + SSN_TYPES,
+           input_type_checked=True, runs_on=(NEURON, NEST, POPNET, SSN)),
+    Module("constant", "input", "SSN: one initial rate for every unit", SSN_INIT_KEYS, ("init_states",),
+           runs_on=(SSN,), node_set_default="all"),
+    Module("list", "input", "SSN: a list of initial rates", SSN_INIT_KEYS, ("init_states",),
+           runs_on=(SSN,), node_set_default="all"),
+    Module("random", "input", "SSN: random initial rates", SSN_INIT_KEYS, ("init_states",),
+           runs_on=(SSN,), node_set_default="all"),
+    Module("npy", "input", "SSN: one external-rate series (numpy .npy) for every unit of the node set",
+           SSN_FILE_KEYS, ("external_rates",), runs_on=(SSN,), node_set_default="all"),
     Module("nwb", "input", "spike trains from an NWB file", SPIKE_FILE_KEYS, ("spikes",),
            runs_on=_NO_BACKEND, input_type_checked=True),
     Module("spikes", "input", "bmtk_like: spike trains from a SONATA or CSV file (by suffix)",
            SPIKE_FILE_KEYS, ("spikes",), origin=OURS),
-    Module("function", "input", "bmtk: spikes from a Python function (scripts only)",
-           keys(Key("spikes_function", "function", "a Python callable", required=True)),
-           ("spikes",), runs_on=_NO_BACKEND),
+    Module("function", "input", "bmtk: spikes (or SSN states/rates) from a Python function (scripts only)",
+           {**keys(Key("spikes_function", "function", "a Python callable")), **SSN_INIT_KEYS},
+           ("spikes",) + SSN_TYPES, runs_on=_NO_BACKEND),
     Module("poisson", "input", "bmtk_like: Poisson spike trains drawn at run time",
            POISSON_KEYS, ("spikes",), aliases=("poisson_spikes",), origin=OURS),
     Module("IClamp", "input", "current steps (or a CSV/NWB waveform) injected into cells",

@@ -15,6 +15,7 @@ SONATA, BMTK, BOTH, OURS = "SONATA", "bmtk", "SONATA, bmtk", "bmtk_like"
 #: ``Key.acts``: where bmtk_like gives the key its meaning. ``IGNORED`` keys are accepted
 #: (bmtk or SONATA define them) but change nothing here.
 ALL, NEURON, NEST, POPNET, IGNORED = "all", "NEURON", "NEST", "popnet", "ignored"
+SSN = "SSN"
 
 
 class Text(str):

@@ -16,6 +16,7 @@ RUN = keys(
     Key("dt", "number", "integration time step (seconds in DiPDE-style popnet configs; "
         "bmtk's bionet defaults it to 0.1, its pointnet requires it)", "ms", required=True,
         origin=BOTH),
+    Key("activation_function", "string", "SSN: activation of the rate units", default="relu", acts="SSN"),
     Key("tstart", "number", "start time of the run (checked to lie below tstop; the "
         "simulators start at 0, as bmtk's)", "ms", default=0.0, acts=IGNORED),
     Key("duration", "number", "bmtk pointnet's alternative to tstop (it wins when both are "
@@ -100,6 +101,10 @@ OUTPUT = keys(
     Key("quiet_simulator", "boolean", "silence the simulator's own printing", default=False,
         acts=NEST),
     Key("rates_file", "path", "population firing rates, under output_dir", acts=POPNET),
+    Key("rates_file_csv", "path", "SSN: rates of every unit as a space-separated table", acts="SSN"),
+    Key("rates_file_h5", "path", "SSN: rates of every unit as /rates/<population>/data", acts="SSN"),
+    Key("cells", "node set", "SSN: the units the rates files hold (default: every recurrent unit)",
+        acts="SSN"),
     Key("log_level", "string", "bmtk: logging level (DEBUG, INFO, WARNING, ...)",
         default="DEBUG", acts=IGNORED),
     Key("log_format", "string", "bmtk: logging format string", acts=IGNORED),
@@ -113,7 +118,6 @@ OUTPUT = keys(
     Key("rates_h5", "path", "bmtk FilterNet: firing rates as HDF5", acts=IGNORED),
     Key("spikes_csv", "path", "bmtk FilterNet's name for spikes_file_csv", acts=IGNORED),
     Key("spikes_nwb", "path", "bmtk FilterNet's name for spikes_file_nwb", acts=IGNORED),
-    Key("rates_file_csv", "path", "bmtk popnet (SSN): firing rates as CSV", acts=IGNORED),
 )
 
 COMPONENTS = keys(
@@ -223,7 +227,7 @@ POPNET_SECTION = keys(
     Key("units", "string", "unit system of the population JSONs: \"SI\" or \"ms_mV\"",
         origin=OURS, acts=POPNET),
     Key("default_delay", "number", "delay of connections without one", "ms", origin=OURS, acts=POPNET),
-    Key("jump_tol", "number", "solver tolerance on voltage jumps", default=1e-9, origin=OURS, acts=POPNET),
+    Key("jump_tol", "number", "neglected Poisson tail of the jumps per internal step", default=1e-7, origin=OURS, acts=POPNET),
     Key("max_substep", "number", "longest internal step of the density solver (run.dt is the reporting "
         "interval); default chosen from the grid, 0.1-0.5", "ms", origin=OURS, acts=POPNET),
     Key("refine", "boolean", "refine each voltage grid for its jump sizes", default=True, origin=OURS,
