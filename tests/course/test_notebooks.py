@@ -31,8 +31,10 @@ def test_notebook_executes(notebook, tmp_path, monkeypatch, bmtk_examples):
     import nbformat
     from nbclient import NotebookClient
 
-    work = tmp_path / "course"
-    shutil.copytree(COURSE, work, ignore=shutil.ignore_patterns("work", ".ipynb_checkpoints", "__pycache__"))
+    work = tmp_path / "examples" / "course"
+    skip = shutil.ignore_patterns("work", ".ipynb_checkpoints", "__pycache__", "network", "output*", "reduced")
+    shutil.copytree(COURSE, work, ignore=skip)
+    shutil.copytree(COURSE.parent / "multiscale_v1", work.parent / "multiscale_v1", ignore=skip)   # notebook 5
     monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])))
     monkeypatch.setenv("BMTK_LIKE_FIXTURES", str(bmtk_examples))
     monkeypatch.delenv("MPLBACKEND", raising=False)            # the kernel's inline backend draws the figures
