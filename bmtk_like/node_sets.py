@@ -125,6 +125,8 @@ class NodeSetResolver:
             return self._resolve_name(spec, stack)
         if isinstance(spec, Mapping):
             return self._resolve_rules(spec)
+        if isinstance(spec, (list, tuple)) and spec and all(_is_number(i) for i in spec):
+            return self._resolve_rules({"node_id": list(spec)})   # BMTK: node ids in every population
         if isinstance(spec, (list, tuple)):
             if not all(isinstance(item, (str, Mapping)) for item in spec):
                 raise ConfigError(

@@ -8,7 +8,8 @@ Shapes accepted here (resolution against a circuit, and the operator table, are 
   / ``node_ids`` (SONATA / BMTK spelling, an id or a list of ids);
 - compound: a list of node-set names, ``["exc", "inh"]``;
 - a name: a defined node set, or a population name used as an implicit node set;
-- in ``inputs``/``reports`` only: a list of node ids, ``[0, 1, 2]`` (BMTK legacy).
+- a list of node ids, ``[0, 1, 2]`` (BMTK: ``{"node_id": [0, 1, 2]}`` in every population),
+  as a named node set or in ``inputs``/``reports``.
 """
 from __future__ import annotations
 
@@ -67,9 +68,9 @@ def check_definitions(node_sets: Any, source: str, key: str = "node_sets") -> di
         if isinstance(definition, dict):
             check_basic(definition, where, source)
         elif isinstance(definition, list):
-            if not all(isinstance(item, str) for item in definition):
+            if not (all(isinstance(item, str) for item in definition) or is_id_list(definition)):
                 raise checks.wrong_type(source, where, definition,
-                                        "a basic rule {...} or a list of node-set names")
+                                        "a basic rule {...}, a list of node-set names or a list of node ids")
         else:
             raise checks.wrong_type(source, where, definition,
                                     "a basic rule {...} or a list of node-set names")
@@ -77,11 +78,17 @@ def check_definitions(node_sets: Any, source: str, key: str = "node_sets") -> di
     return node_sets
 
 
+def is_id_list(value: Any) -> bool:
+    """True for a non-empty list of whole numbers >= 0: BMTK reads it as ``{"node_id": value}``."""
+    return (isinstance(value, list) and bool(value)
+            and all(checks.is_number(v) and float(v).is_integer() and v >= 0 for v in value))
+
+
 def _check_cycles(node_sets: dict, source: str, key: str) -> None:
     state: dict[str, int] = {}   # 1 = on the current path, 2 = finished
 
     def visit(name: str, path: list[str]) -> None:
-        if state.get(name) == 2 or not isinstance(node_sets.get(name), list):
+        if state.get(name) == 2 or not isinstance(node_sets.get(name), list) or is_id_list(node_sets[name]):
             return
         if state.get(name) == 1:
             cycle = " -> ".join(path[path.index(name):] + [name])
@@ -104,8 +111,7 @@ def check_reference(ref: Any, key: str, source: str) -> Any:
     elif isinstance(ref, dict):
         check_basic(ref, key, source)
     elif isinstance(ref, list):
-        if not (all(isinstance(r, str) for r in ref)
-                or all(checks.is_number(r) and float(r).is_integer() and r >= 0 for r in ref)):
+        if not (all(isinstance(r, str) for r in ref) or is_id_list(ref)):
             raise checks.wrong_type(source, key, ref, "a list of node-set names or of node ids")
     else:
         raise checks.wrong_type(source, key, ref,

@@ -79,6 +79,7 @@ class CellModel:
     translation: point_translation.PointTranslation | None = None   # a translated point neuron's table entry
     translated: point_translation.ArtificialCellSpec | None = None  # ... and its node type's values
     params_file: str | None = None
+    extracellular: bool = False          # model_processing '...,extracellular': NEURON's extracellular everywhere
 
     @property
     def mechanisms(self) -> set[str]:
@@ -103,7 +104,7 @@ def resolve_model(node_type: dict, components: dict, dL: float, who: str) -> Cel
     from simulators.core.levels import normalize_model_type
     model_type = normalize_model_type(optional_text(node_type.get("model_type")) or "")
     template = optional_text(node_type.get("model_template")) or ""
-    processing = optional_text(node_type.get("model_processing"))
+    processing, extracellular = _split_processing(optional_text(node_type.get("model_processing")), who)
     dyn_name = optional_text(node_type.get("dynamics_params"))
     directive, _, name = template.partition(":")
     if model_type in ("point_neuron",) or (directive == "nrn" and name in INTFIRE_MODELS):
@@ -156,7 +157,23 @@ def resolve_model(node_type: dict, components: dict, dL: float, who: str) -> Cel
     elif processing == "aibs_allactive":
         program = biophysics.allactive(params or {}, f"{who} ({dyn_name})")
     axon = processing if (processing == "aibs_allactive" or program is not None) else None
-    return CellModel("biophysical", who, template=load_template(swc, axon, dL), program=program)
+    return CellModel("biophysical", who, template=load_template(swc, axon, dL), program=program,
+                     extracellular=extracellular)
+
+
+def _split_processing(processing: str | None, who: str) -> tuple[str | None, bool]:
+    """BMTK applies comma-separated model_processing steps in order; ``extracellular`` (BMTK's
+    ``set_extracellular``) inserts NEURON's extracellular mechanism in every section, after the others.
+    Returns the remaining (single) processing name and whether extracellular was asked for."""
+    if processing is None or "," not in processing and processing != "extracellular":
+        return processing, False
+    steps = [step.strip() for step in processing.split(",") if step.strip()]
+    extracellular = "extracellular" in steps
+    rest = [step for step in steps if step != "extracellular"]
+    if len(rest) > 1:
+        raise SimulationError(f"{who}: model_processing {processing!r} chains {rest}; bionet applies one of "
+                              "aibs_perisomatic / aibs_allactive, optionally followed by extracellular")
+    return (rest[0] if rest else None), extracellular
 
 
 def _translated_point_model(template: str, dyn_name: str | None, components: dict, who: str) -> CellModel:
@@ -240,6 +257,9 @@ def build_cell(model: CellModel, cell: Cell, overrides: dict | None, templates_d
         cell.sections = sections
         cell.template = template_from_sections(sections, model.params.get("dL"))
         cell.kinds = cell.template.kinds
+    if model.extracellular:
+        for sec in cell.sections:
+            sec.insert("extracellular")
     if model.program is not None:
         model.program.apply(cell.sections, cell.kinds)
         if overrides:

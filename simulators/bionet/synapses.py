@@ -26,6 +26,7 @@ from typing import Any, Mapping
 import numpy as np
 
 from bmtk_like.errors import SimulationError
+from simulators.bionet.bmtk_synapse_models import BMTK_SYNAPSES, bmtk_parameters
 from simulators.bionet.values import optional_text
 from simulators.core.weights import EdgeBatch
 
@@ -79,6 +80,10 @@ def synapse_model(edge_type_row: dict, components: dict, who: str) -> SynapseMod
     template = optional_text(edge_type_row.get("model_template"))
     if template is not None and template.lower() in STATIC_SYNAPSES:
         template = None                   # a plain NetCon: only onto artificial cells (checked when made)
+    named = BMTK_SYNAPSES.get(template) if template is not None else None
+    if named is not None:                 # bmtk's own names: its parameter mapping, not the JSON by name
+        numeric = bmtk_parameters(named, params, who)
+        template = named.point_process
     if template is not None:
         template = _NAME_ALIASES.get(template.lower(), template.split(":")[-1])
         if not hasattr(h, template):

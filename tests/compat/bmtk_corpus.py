@@ -53,7 +53,8 @@ NOT_RUNNABLE = {
         "bmtk 1.2.0 itself fails on it with NEURON 9 (no reference to compare with)",
     "bio_stp_models/config.simulation.json":
         "bmtk 1.2.0 did not finish it within 15 minutes on two cores (dt 0.01 ms, 2 s, 10 cells "
-        "with i_membrane reports); too slow for a reference run",
+        "with i_membrane reports); too slow for a reference run. Ours runs it "
+        "(tests/bionet/test_bionet_bmtk_synapses.py runs its first 20 ms)",
 }
 
 #: Configs bmtk 1.2.0 mis-reads, run for the reference with an equivalent config bmtk reads right:

@@ -229,9 +229,7 @@ def test_network_simulation_split_shape(tmp_path):
 
 #: Fixture configs the loader still refuses, each a bug of the compatibility issue (9); strict, so a
 #: fix shows up as XPASS and the entry must be removed.
-REFUSED_TODAY = {
-    "bio_stp_models/config.simulation.json": "a list of gids as a node set ('node_sets.save_cell_vars')",
-}
+REFUSED_TODAY: dict[str, str] = {}
 FIXTURE_CONFIGS = sorted(str(p.relative_to(FIXTURES)) for p in FIXTURES.glob("*/config*.json"))
 
 
