@@ -13,7 +13,7 @@ import os
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Mapping
+from typing import Any, Callable, Iterable, Mapping
 
 import h5py
 import numpy as np
@@ -48,14 +48,17 @@ def _types_path(types_file, h5_file, kind: str) -> Path:
 
 
 def validate(paths: Iterable[str | os.PathLike], strict: bool = False,
-             simulators: Mapping[str, Iterable[str]] | None = None) -> list[Finding]:
+             simulators: Mapping[str, Iterable[str]] | None = None,
+             run_checks: Callable[[Any, dict, dict], list[Finding]] | None = None) -> list[Finding]:
     """Validate configs (``*.json``) and/or SONATA ``*_nodes.h5``/``*_edges.h5`` files.
 
     ``strict`` turns every warning (unknown config keys, likely unit slips, ...) into an
     error, as ``load_config(..., strict=True)`` does for the config's own warnings.
     ``simulators`` (canonical backend name -> accepted names, as ``simulators.core.known_backends()``
     gives; the CLI passes it) lets ``target_simulator`` be checked; without it that key is not checked
-    (the contract imports no backend).
+    (the contract imports no backend). ``run_checks(config, nodes, edges)`` (the CLI passes
+    ``simulators.core.validate_as_run.run_checks``) makes the checks `run` makes on inputs, model files
+    and popnet populations, with run's words.
     """
     findings: list[Finding] = []
     node_files: list[tuple[Path, Path]] = []
@@ -100,12 +103,10 @@ def validate(paths: Iterable[str | os.PathLike], strict: bool = False,
     for pop in edges.values():
         findings += _check_types(pop)
         findings += check_edge_population(pop, nodes)
-    from bmtk_like.validate_as_run import check_inputs_as_run, check_models_as_run, check_population_level_as_run
     for config in component_checks:
         findings += check_component_files(config, nodes, edges)
-        findings += check_inputs_as_run(config, nodes)
-        findings += check_models_as_run(config, nodes, edges)
-        findings += check_population_level_as_run(config)
+        if run_checks is not None:
+            findings += run_checks(config, nodes, edges)
     for pop in edges.values():
         findings += _check_delays(pop)
     if node_sets or references:

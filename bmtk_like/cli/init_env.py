@@ -74,7 +74,9 @@ def run(args: argparse.Namespace) -> int:
         print(f"note: {note}")
     print(f"wrote {env.config}\n      {env.run_script}\n      components in {env.components_dir}")
     from simulators.core.registry import known_backends
-    findings = [f for f in validate([env.config], simulators=known_backends()) if f.severity in ("error", "warning")]
+    from simulators.core.validate_as_run import run_checks
+    findings = [f for f in validate([env.config], simulators=known_backends(), run_checks=run_checks)
+                if f.severity in ("error", "warning")]
     for finding in findings:
         print(finding)
     print(f"next: bmtk-like run {env.config}   (outputs in {env.output_dir})")

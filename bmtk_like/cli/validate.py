@@ -21,7 +21,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from bmtk_like.validate import validate
     from simulators.core.registry import known_backends
-    findings = validate(args.paths, strict=args.strict, simulators=known_backends())
+    from simulators.core.validate_as_run import run_checks
+    findings = validate(args.paths, strict=args.strict, simulators=known_backends(), run_checks=run_checks)
     for finding in findings:
         print(finding)
     errors = [f for f in findings if f.severity == "error"]

@@ -16,7 +16,7 @@ from bmtk_like.config import KNOWN_INPUT_MODULES, VOCABULARY, load_config
 from bmtk_like.config.vocabulary import markdown
 from bmtk_like.config.vocabulary.lint import check_config
 from bmtk_like.errors import BmtkLikeError, ConfigError, ConfigWarning
-from bmtk_like.validate import validate
+from tests.cli_validate import validate
 
 REPO = Path(__file__).resolve().parents[2]
 FIXTURES = Path(os.environ.get("BMTK_LIKE_FIXTURES", REPO.parent / "shared" / "fixtures" /
@@ -332,3 +332,20 @@ def test_validate_agrees_with_the_runs_of_the_corpus():
     for relpath, why in not_runnable.items():
         if "never published" in why or "does not exist" in why or relpath in RUN_REFUSES:
             assert any(f.severity == "error" for f in validate([FIXTURES / relpath])), relpath
+
+
+def test_the_contract_imports_no_backend():
+    """Only the CLI (and scaffold's run-script template text) may name the simulators package."""
+    import re
+    root = Path(__file__).resolve().parents[2] / "bmtk_like"
+    offenders = [f"{path.relative_to(root)}:{n}" for path in root.rglob("*.py") if "cli" not in path.parts
+                 and path.name != "scaffold.py"          # its run-script template is text, not an import
+                 for n, line in enumerate(path.read_text().splitlines(), 1)
+                 if re.match(r"\s*(from simulators[\s.]|import simulators)", line)]
+    assert offenders == []
+
+
+def test_syn_activity_is_not_called_refused_by_validate():
+    """bionet runs syn_activity (bio_advanced_stimuli): validate must not say the run refuses it."""
+    findings = validate([FIXTURES / "bio_advanced_stimuli/config.simulation_spont_activity.json"])
+    assert not [f for f in findings if "refuse" in f.message], [str(f) for f in findings]

@@ -25,7 +25,7 @@ from pathlib import Path
 import pytest
 
 from bmtk_like.errors import BmtkLikeError, InputWarning, SimulationError
-from bmtk_like.validate import validate
+from tests.cli_validate import validate
 from tests.conftest import FIXTURES
 from tests.foundation.fuzz_damage import bad_builder_call, damage
 

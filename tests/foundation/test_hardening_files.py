@@ -16,7 +16,7 @@ import pytest
 from bmtk_like.config import SimulationConfig
 from bmtk_like.errors import BmtkLikeError, ConfigError, InputWarning, ModelTranslationError, SonataError
 from bmtk_like.reports import CompartmentReport, SpikeTrains, write_compartment_report
-from bmtk_like.validate import validate
+from tests.cli_validate import validate
 from simulators.core import Circuit, collect_inputs
 
 

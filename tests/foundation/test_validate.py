@@ -10,7 +10,7 @@ import pytest
 
 from bmtk_like.cli import main
 from bmtk_like.sonata import write_edges, write_nodes, write_types_csv
-from bmtk_like.validate import validate
+from tests.cli_validate import validate
 
 
 @pytest.fixture

@@ -2,7 +2,8 @@
 
 Each function calls the code `run` calls (`simulators.core.collect_inputs`, `load_params_json`,
 `PopNetwork.from_config`, `bmtk_like.input_checks`), so a run's refusal is a validate finding
-with the same words. The simulators package is imported lazily: without it these checks are skipped.
+with the same words. It lives with the backends' shared code because it runs that code; the CLI hands
+`RUN_CHECKS` to `bmtk_like.validate.validate(..., run_checks=...)` (the contract imports no backend).
 """
 from __future__ import annotations
 
@@ -13,8 +14,16 @@ from pathlib import Path
 from bmtk_like.errors import BmtkLikeError
 from bmtk_like.validate import PARAMS_DIR_OF_MODEL_TYPE, Finding, _type_values
 
-#: input modules some backend takes beyond spike files, Poisson and IClamp (bionet: SEClamp, popnet: pop_rates)
-BACKEND_INPUT_MODULES = frozenset({"seclamp", "pop_rates"})
+
+
+def _modules_some_backend_runs() -> frozenset[str]:
+    """Input modules (and aliases, lower case) that some backend runs, from the config vocabulary's
+    ``runs_on``; a module the *target* backend does not run is `check_modules_run`'s finding."""
+    from bmtk_like.config.vocabulary.inputs import MODULES
+    from simulators.core.inputs import CLAMP_MODULES, POISSON_MODULES, SPIKE_FILE_MODULES
+    shared = {m.lower() for m in (*CLAMP_MODULES, *POISSON_MODULES, *SPIKE_FILE_MODULES)}  # checked by collect_inputs
+    return frozenset(name.lower() for m in MODULES.values() if m.kind == "input" and m.runs_on
+                     for name in (m.name, *m.aliases)) - shared
 
 
 def check_inputs_as_run(config, nodes: dict) -> list[Finding]:
@@ -23,10 +32,7 @@ def check_inputs_as_run(config, nodes: dict) -> list[Finding]:
     backend runs a warning (run refuses it; the config itself is valid)."""
     from bmtk_like.errors import InputWarning, SimulationError
     from bmtk_like.input_checks import read_pop_rates_table
-    try:
-        from simulators.core import Circuit, collect_inputs
-    except ImportError:  # the simulators package is not installed beside bmtk_like
-        return []
+    from simulators.core import Circuit, collect_inputs
     findings = []
     try:
         circuit = Circuit.from_config(config)
@@ -36,7 +42,7 @@ def check_inputs_as_run(config, nodes: dict) -> list[Finding]:
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", InputWarning)
         try:
-            collect_inputs(circuit, config, supported=BACKEND_INPUT_MODULES, backend="any simulator")
+            collect_inputs(circuit, config, supported=_modules_some_backend_runs(), backend="any simulator")
         except SimulationError as exc:
             findings.append(Finding("warning", where, f"run will refuse it: {exc}"))
         except BmtkLikeError as exc:
@@ -56,10 +62,7 @@ def check_models_as_run(config, nodes: dict, edges: dict) -> list[Finding]:
     """Model files read as `run` reads them (`simulators.core.load_params_json`: a JSON object), synapse
     JSONs' receptor_type (NEST), population node types' model_template (popnet)."""
     from bmtk_like.input_checks import check_population_template, synapse_params_problems
-    try:
-        from simulators.core.params import load_params_json
-    except ImportError:  # the simulators package is not installed beside bmtk_like
-        return []
+    from simulators.core.params import load_params_json
     findings = []
     components = {k: Path(v) for k, v in (config.components or {}).items()}
 
@@ -105,7 +108,7 @@ def check_population_level_as_run(config) -> list[Finding]:
         if not config.target_simulator or canonical_name(config.target_simulator) != "popnet":
             return []
         from simulators.popnet import PopNetwork
-    except (ImportError, BmtkLikeError):     # no simulators package, or an unknown backend (reported above)
+    except BmtkLikeError:                    # an unknown backend (reported above)
         return []
     try:
         Circuit.from_config(config)
@@ -116,3 +119,9 @@ def check_population_level_as_run(config) -> list[Finding]:
     except BmtkLikeError as exc:
         return [Finding("error", f"{config.path}: popnet", str(exc))]
     return []
+
+
+def run_checks(config, nodes: dict, edges: dict) -> list[Finding]:
+    """Every check above for one loaded config: what `validate(..., run_checks=run_checks)` calls."""
+    return (check_inputs_as_run(config, nodes) + check_models_as_run(config, nodes, edges)
+            + check_population_level_as_run(config))
