@@ -361,5 +361,6 @@ def _check_delays(pop: EdgePopulation) -> list[Finding]:
     if (delays == 0).any():
         return [Finding("warning", f"{pop.h5_file} [{pop.name}]", f"{int((delays == 0).sum())} edges have delay "
                                                                     "0 ms, below any run.dt (NEST refuses it; "
-                                                                    "NEURON delivers at once)")]
+                                                                    "NEURON relays spikes played from virtual "
+                                                                    "cells so they arrive on time)")]
     return []
